@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine with Python >= 3.11 and make:
+#   make demo   - create .venv, install, run the main job on the bundled sample
+#   make test   - create .venv, install, run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= out/demo
+
+.PHONY: install demo test bench docs clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/aos demo --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
+
+docs: $(STAMP)
+	$(BIN)/python -m pipeline.docs
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache

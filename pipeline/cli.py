@@ -10,7 +10,7 @@ from . import __version__
 from .errors import AosError
 
 # Order = order in `aos --help`.
-COMMANDS = ("demo", "ingest")
+COMMANDS = ("demo", "ingest", "evaluate", "run", "report", "synth")
 
 
 def build_parser() -> argparse.ArgumentParser:

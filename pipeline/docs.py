@@ -30,7 +30,8 @@ def data_dictionary() -> str:
         lines += ["| column | type | kind | required | description | constraint |",
                   "|---|---|---|---|---|---|"]
         for c in t.columns:
-            req = "derived" if c.derived else ("yes" if c.required else "no")
+            req = ("derived" if c.derived else "yes" if c.required
+               else "column yes, value may be empty" if c.present else "no")
             lines.append(f"| `{c.name}` | {c.dtype} | {c.kind} | {req} | {c.description} | {c.constraint} |")
         lines.append("")
     return "\n".join(lines)

@@ -33,6 +33,7 @@ class Column:
     description: str
     required: bool = False  # must be present in the extract file and non-empty
     derived: bool = False  # computed by ingest, not read from the extract
+    present: bool = False  # the file must have this column, but a value may be empty
     constraint: str = ""  # human-readable constraint (for the data dictionary)
 
 
@@ -51,7 +52,7 @@ class Table:
 
     @property
     def required_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.required and not c.derived)
+        return tuple(c.name for c in self.columns if (c.required or c.present) and not c.derived)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -134,7 +135,8 @@ TABLES: tuple[Table, ...] = (
                    "are translated on ingest.", required=True),
             Column("value", "DOUBLE", "lab_value",
                    "Numeric value in the canonical unit, rounded to 6 decimals. For censored values "
-                   "(<5, >100) the bound.", required=True,
+                   "(<5, >100) the bound. NULL for a text result of a presence-only analyte.",
+                   present=True,
                    constraint="numeric for analytes with a canonical unit"),
             Column("unit", "VARCHAR", "unit", "Canonical unit of the analyte (as given for presence-only analytes).",
                    required=True, constraint="a known spelling for the analyte (SPEC §1.1)"),

@@ -1,0 +1,267 @@
+"""Compute the monthly review cohort for one or many months in one pass (SPEC §2-4).
+
+All work is set-based SQL from `sql/cohort/`: patient-month aggregates are built once for
+every target month, then each criterion evaluates its windows over those rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+from .. import schema
+from ..errors import UsageError
+from . import sqlrun
+from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
+          "04_eligibility.sql", "05_recent_window.sql")
+CRITERION_FILES = {cid: f"criteria/{cid}.sql" for cid in CRITERIA_PARAMS}
+for _cid in ("malaise_fatigue", "appetite_loss", "fever", "pain"):
+    CRITERION_FILES[_cid] = "criteria/new_code.sql"
+# Event tables and their dates: the first month with data decides baseline_incomplete.
+EVENT_DATES = {"contacts": "contact_date", "lab_results": "sample_date",
+               "prescriptions": "prescribed_date", "diagnoses": "diagnosis_date",
+               "observations": "obs_date"}
+# Exclusion step -> the optional table it needs.
+EXCLUSION_INPUTS = {"known cancer": "cancer_diagnoses", "referral in R": "referrals"}
+
+
+def parse_month(text: str) -> int:
+    """'YYYY-MM' -> month index year * 12 + month - 1."""
+    m = MONTH_RE.match(text or "")
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise UsageError(f"month must be YYYY-MM, got {text!r}")
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+
+
+def month_text(mi: int) -> str:
+    return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+
+
+def month_date(mi: int) -> dt.date:
+    return dt.date(mi // 12, mi % 12 + 1, 1)
+
+
+def last_day(mi: int) -> dt.date:
+    return month_date(mi + 1) - dt.timedelta(days=1)
+
+
+def present_tables(con) -> set[str]:
+    """Extract tables that were ingested. Uses `pipeline.ingest.present_tables` when it
+    exists; otherwise a table counts when it exists and has an `ingest_files` row, or is
+    non-empty."""
+    try:
+        from ..ingest import present_tables as ingest_present_tables
+    except ImportError:
+        ingest_present_tables = None
+    if ingest_present_tables is not None:
+        return set(ingest_present_tables(con))
+    existing = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    ingested: set[str] = set()
+    if "ingest_files" in existing:
+        ingested = {r[0] for r in con.execute(
+            "SELECT DISTINCT table_name FROM ingest_files").fetchall()}
+    out = set()
+    for t in schema.EXTRACT_TABLES:
+        if t.name not in existing:
+            continue
+        if t.name in ingested or con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t.name} LIMIT 1)").fetchall()[0][0]:
+            out.add(t.name)
+    return out
+
+
+def _source_views(con, present: set[str]) -> None:
+    """src_<table>: the canonical table, or an empty one of the same columns when absent.
+
+    Inside the computation `patient_id` is a small integer (c_ids maps it back): joins and
+    groupings on integers are much faster than on text. Rows of unknown patients drop out.
+    """
+    con.execute("""CREATE OR REPLACE TEMP TABLE c_ids AS
+        SELECT patient_id, CAST(row_number() OVER (ORDER BY patient_id) AS INTEGER) AS pid
+        FROM (SELECT DISTINCT patient_id FROM main.patients)""")
+    for t in schema.EXTRACT_TABLES:
+        has_pid = any(c.name == "patient_id" for c in t.columns)
+        if t.name in present and has_pid:
+            body = (f"SELECT i.pid AS patient_id, t.* EXCLUDE (patient_id) FROM main.{t.name} t "
+                    "JOIN c_ids i ON i.patient_id = t.patient_id")
+        elif t.name in present:
+            body = f"SELECT * FROM main.{t.name}"
+        else:
+            cols = ", ".join(f"CAST(NULL AS {'INTEGER' if c.name == 'patient_id' else c.dtype}) "
+                             f"AS {c.name}" for c in t.columns)
+            body = f"SELECT {cols} WHERE false"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW src_{t.name} AS {body}")
+
+
+def evaluability(rules: Rules, present: set[str]) -> dict:
+    not_evaluable, partial = [], {}
+    for cid, c in rules.criteria.items():
+        missing = [t for t in c["inputs"] if t not in present]
+        if len(missing) == len(c["inputs"]):
+            not_evaluable.append(cid)
+        elif missing:
+            partial[cid] = f"evaluated without {', '.join(missing)} (not ingested)"
+    not_applied = [f"{step} exclusion not applied: {table} not ingested"
+                   for step, table in EXCLUSION_INPUTS.items() if table not in present]
+    return {"not_evaluable": not_evaluable, "partially_evaluable": partial,
+            "exclusions_not_applied": not_applied}
+
+
+def sql_params(rules: Rules, first_mi: int, last_mi: int) -> dict:
+    r = rules.data["windows"]["recent_months"]
+    b = rules.data["windows"]["baseline_months"]
+    lo_mi = first_mi - (r + b - 1)
+    p = rules.sql_params()
+    p.update({
+        "lo_date": month_date(lo_mi), "hi_date": last_day(last_mi),
+        "baseline.from_offset": r + b - 1, "baseline.to_offset": r,
+        "r_first_mi": first_mi - (r - 1),
+        "weight_loss.codes_text": "/".join(rules.codes("weight_loss")),
+    })
+    return p
+
+
+def compute(con, first: str, last: str | None, rules: Rules, progress=None,
+            present: set[str] | None = None, computed_at: str | None = None) -> dict:
+    """Compute months first..last (YYYY-MM) and store them in the cohort tables.
+
+    Also computes the `episode_lookback_months` months before `first` (needed for new
+    episodes) in the same pass; only first..last are written. Returns run facts for the
+    manifest (timings, evaluability, baseline-incomplete months, row counts).
+    """
+    say = progress or (lambda _msg: None)
+    first_mi = parse_month(first)
+    last_mi = parse_month(last) if last else first_mi
+    if last_mi < first_mi:
+        raise UsageError(f"--to {last} is before --month {first}")
+    lookback = rules.data["cohort"]["episode_lookback_months"]
+    calc_first = first_mi - lookback
+    present = present_tables(con) if present is None else set(present)
+    missing_required = [t for t in schema.REQUIRED_TABLES if t not in present]
+    if missing_required:
+        raise UsageError(f"the database has no {', '.join(missing_required)} table: "
+                         "ingest an extract first (aos ingest, or aos run EXTRACT_DIR)")
+    ev = evaluability(rules, present)
+    params = sql_params(rules, calc_first, last_mi)
+    firsts = [con.execute(f"SELECT min({col}) FROM main.{t}").fetchall()[0][0]
+              for t, col in EVENT_DATES.items() if t in present]
+    firsts = [d for d in firsts if d is not None]
+    params["first_data_mi"] = min(d.year * 12 + d.month - 1 for d in firsts) if firsts else None
+
+    # Row order inside tables carries no meaning (outputs sort explicitly); not keeping it
+    # lets DuckDB stream big inserts within the memory limit.
+    keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        return _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback,
+                        say, computed_at)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {str(bool(keep_order)).lower()}")
+
+
+def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback, say,
+             computed_at) -> dict:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
+        f"(+{lookback} earlier months for episodes), rules {rules.version}")
+    sqlrun.run_file(con, "cohort/00_macros.sql", params)
+    _source_views(con, present)
+    con.execute("CREATE OR REPLACE TEMP TABLE c_month_list (mi INTEGER, requested BOOLEAN)")
+    con.executemany("INSERT INTO c_month_list VALUES (?, ?)",
+                    [(mi, mi >= first_mi) for mi in range(calc_first, last_mi + 1)])
+    con.execute("CREATE OR REPLACE TEMP TABLE c_code_groups (grp VARCHAR, prefix VARCHAR)")
+    groups = [(cid, code) for cid in CODE_CRITERIA for code in rules.codes(cid)]
+    con.executemany("INSERT INTO c_code_groups VALUES (?, ?)", groups)
+
+    for stage in STAGES:
+        sqlrun.run_file(con, f"cohort/{stage}", params, timings, say)
+
+    con.execute("""CREATE OR REPLACE TEMP TABLE c_criteria (
+        mi INTEGER, patient_id INTEGER, criterion VARCHAR, evidence_date DATE,
+        value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR)""")
+    for cid, relpath in CRITERION_FILES.items():
+        if cid in ev["not_evaluable"]:
+            continue
+        p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)))
+        sql = sqlrun.render(sqlrun.load(f"cohort/{relpath}"), p, relpath)
+        t0 = time.perf_counter()
+        con.execute(f"INSERT INTO c_criteria {sql}")
+        timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
+        say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
+
+    # Free what the criteria needed and the rest does not (memory for the store step).
+    for name in ("c_labs", "c_pm_contacts", "c_pm_rx", "c_rx_item_months", "c_substance_months",
+                 "c_pm_lab", "c_code_months", "c_albumin_days", "c_calcium", "c_pm_calcium",
+                 "c_weight_days", "c_pm_weight"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    for stage in ("06_review.sql", "07_attrition.sql"):
+        sqlrun.run_file(con, f"cohort/{stage}", params, timings, say)
+
+    store = dict(params, rules_version=rules.version, rules_hash=rules.sha256,
+                 not_evaluable=",".join(ev["not_evaluable"]),
+                 computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
+                 .strftime("%Y-%m-%d %H:%M:%S"))
+    t0 = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        sqlrun.run_file(con, "cohort/tables.sql", store)
+        _store_features(con, params, first_mi, last_mi, say, timings)
+        sqlrun.run_file(con, "cohort/09_store.sql", store)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    timings["store"] = round(time.perf_counter() - t0, 3)
+    say(f"  store: {timings['store']:.1f} s")
+    timings["cohort_total"] = round(time.perf_counter() - started, 3)
+
+    months = [month_text(mi) for mi in range(first_mi, last_mi + 1)]
+    incomplete = [month_text(r[0]) for r in con.execute(
+        "SELECT mi FROM c_months WHERE requested AND baseline_incomplete ORDER BY mi").fetchall()]
+    counts = dict(zip(
+        ("criteria_met", "review_list", "eligible_adults", "patients_passed"),
+        con.execute("""SELECT (SELECT count(*) FROM c_criteria_ok JOIN c_months USING (mi) WHERE requested),
+                              (SELECT count(*) FROM c_review JOIN c_months USING (mi) WHERE requested),
+                              (SELECT count(*) FROM c_base JOIN c_months USING (mi)
+                                WHERE requested AND excluded_at NOT IN (1, 2, 3)),
+                              (SELECT count(*) FROM patient_month_features
+                                WHERE month IN (SELECT month FROM c_months WHERE requested))""").fetchall()[0]))
+    return {"months": months, "lookback_months": [month_text(mi) for mi in range(calc_first, first_mi)],
+            "baseline_incomplete": incomplete, "present_tables": sorted(present),
+            "timings": timings, "row_counts": counts, **ev}
+
+
+FEATURE_CHUNK_MONTHS = 6
+
+
+def _store_features(con, params: dict, first_mi: int, last_mi: int, say, timings) -> None:
+    """Replace the features of months first..last, inserted a few months per statement so
+    that the joins stay within the memory limit."""
+    text = sqlrun.load("cohort/08_features.sql")
+    empty = sqlrun.render(text, dict(params, feat_lo_mi=0, feat_hi_mi=-1), "08_features.sql")
+    con.execute(f"CREATE TABLE IF NOT EXISTS patient_month_features AS {empty} LIMIT 0")
+    con.execute("DELETE FROM patient_month_features WHERE month IN "
+                "(SELECT month FROM c_months WHERE requested)")
+    t0 = time.perf_counter()
+    for lo in range(first_mi, last_mi + 1, FEATURE_CHUNK_MONTHS):
+        hi = min(lo + FEATURE_CHUNK_MONTHS - 1, last_mi)
+        sql = sqlrun.render(text, dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "08_features.sql")
+        con.execute(f"INSERT INTO patient_month_features BY NAME {sql}")
+    timings["features"] = round(time.perf_counter() - t0, 3)
+    say(f"  features: {timings['features']:.1f} s")
+
+
+def drop_temp(con) -> None:
+    """Free the intermediate tables and views of the last computation."""
+    for kind in ("VIEW", "TABLE"):
+        source = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
+        names = [r[0] for r in con.execute(
+            f"SELECT {kind.lower()}_name FROM {source} WHERE temporary AND "
+            f"({kind.lower()}_name LIKE 'c\\_%' ESCAPE '\\' OR {kind.lower()}_name LIKE 'src\\_%' ESCAPE '\\')"
+        ).fetchall()]
+        for name in names:
+            con.execute(f"DROP {kind} IF EXISTS temp.{name}")

@@ -1,0 +1,170 @@
+"""Load, validate and hash the versioned rules file (pipeline/data/rules/*.toml)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..paths import DATA_DIR
+
+DEFAULT_RULES = DATA_DIR / "rules" / "aos-rules-v1.toml"
+
+META_KEYS = ("description_en", "description_sv", "rationale", "source", "inputs",
+             "authored_by", "authored", "reviewed_by", "reviewed")
+# Criterion id -> its numeric parameters (all required). Order = display order.
+CRITERIA_PARAMS: dict[str, tuple[str, ...]] = {
+    "contact_spike": ("min_days", "rise_factor", "baseline_floor"),
+    "drug_rise": ("min_new_substances", "min_prescriptions", "rise_factor", "baseline_floor"),
+    "alp_high": ("above",),
+    "calcium_high": ("above", "ionized_above", "albumin_reference", "albumin_factor",
+                     "albumin_max_days"),
+    "hb_low": ("below_female", "below_male", "drop_at_least"),
+    "esr_high": ("age_offset_male", "age_offset_female", "age_divisor"),
+    "platelets_high": ("above",),
+    "weight_loss": ("loss_pct_at_least", "lookback_days"),
+    "malaise_fatigue": (),
+    "appetite_loss": (),
+    "fever": (),
+    "pain": (),
+}
+CODE_CRITERIA = ("weight_loss", "malaise_fatigue", "appetite_loss", "fever", "pain")
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "windows": ("recent_months", "baseline_months"),
+    "cohort": ("min_age", "min_criteria", "known_cancer_lookback_months",
+               "episode_lookback_months"),
+    "cancer": (),
+    "route": ("ferritin_below",),
+}
+OPTIONAL_TABLES = {"prescriptions", "diagnoses", "observations", "referrals",
+                   "cancer_diagnoses", "contacts", "lab_results"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: Path
+    sha256: str
+    version: str
+    data: dict
+
+    @property
+    def criteria(self) -> dict[str, dict]:
+        return self.data["criteria"]
+
+    def codes(self, criterion: str) -> list[str]:
+        return list(self.criteria[criterion].get("codes", []))
+
+    def sql_params(self) -> dict[str, object]:
+        """Flat `section.key` -> value map for the SQL templates."""
+        out: dict[str, object] = {}
+        for section in SECTIONS:
+            for k, v in self.data[section].items():
+                out[f"{section}.{k}"] = v
+        for cid, c in self.criteria.items():
+            for k, v in c.items():
+                out[f"{cid}.{k}"] = v
+        return out
+
+    def parameters(self) -> dict:
+        """The decision parameters, for the manifest (metadata texts left out)."""
+        skip = {"rationale", "source", "description_en", "description_sv", "authored_by",
+                "authored", "reviewed_by", "reviewed", "title"}
+        def clean(d):
+            return {k: (clean(v) if isinstance(v, dict) else v) for k, v in d.items()
+                    if k not in skip}
+        return clean({k: self.data[k] for k in ("windows", "cohort", "cancer", "route", "criteria")})
+
+
+def _fail(path: Path, where: str, reason: str):
+    raise UsageError(f"rules file {path}: {where}: {reason}")
+
+
+def _number(path, where, value, *, integer=False, minimum=0.0):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if integer:
+        ok = ok and isinstance(value, int)
+    if not ok or value < minimum:
+        kind = "an integer" if integer else "a number"
+        _fail(path, where, f"must be {kind} >= {minimum}, got {value!r}")
+
+
+def _code(path, where, code) -> str:
+    if not isinstance(code, str) or not code.strip():
+        _fail(path, where, f"codes must be non-empty strings, got {code!r}")
+    norm = code.strip().upper().replace(".", "")
+    if not (norm[0].isalpha() and norm[1:3].isdigit()):
+        _fail(path, where, f"{code!r} is not an ICD-10 code (letter + 2 digits ...)")
+    return norm
+
+
+def validate(path: Path, data: dict) -> dict:
+    for key in ("version", "authored_by", "authored", "reviewed_by", "reviewed", "source"):
+        if key not in data:
+            _fail(path, "top level", f"missing key {key!r}")
+    if not isinstance(data["version"], str) or not data["version"]:
+        _fail(path, "version", "must be a non-empty string")
+    for section, keys in SECTIONS.items():
+        if not isinstance(data.get(section), dict):
+            _fail(path, f"[{section}]", "missing section")
+        for k in keys:
+            if k not in data[section]:
+                _fail(path, f"[{section}]", f"missing key {k!r}")
+            integer = section in ("windows", "cohort")
+            _number(path, f"[{section}] {k}", data[section][k], integer=integer,
+                    minimum=1 if integer and k != "min_age" else 0)
+    cancer = data["cancer"]
+    for k in ("icd10_from", "icd10_to"):
+        if k not in cancer:
+            _fail(path, "[cancer]", f"missing key {k!r}")
+        cancer[k] = _code(path, f"[cancer] {k}", cancer[k])[:3]
+    cancer["icd10_except"] = [_code(path, "[cancer] icd10_except", c)
+                              for c in cancer.get("icd10_except", [])]
+    crit = data.get("criteria")
+    if not isinstance(crit, dict):
+        _fail(path, "[criteria]", "missing section")
+    unknown = sorted(set(crit) - set(CRITERIA_PARAMS))
+    if unknown:
+        _fail(path, "[criteria]", f"unknown criterion {', '.join(unknown)}; known: "
+              f"{', '.join(CRITERIA_PARAMS)}")
+    missing = [c for c in CRITERIA_PARAMS if c not in crit]
+    if missing:
+        _fail(path, "[criteria]", f"missing criterion {', '.join(missing)}")
+    for cid, params in CRITERIA_PARAMS.items():
+        c = crit[cid]
+        for k in META_KEYS:
+            if k not in c:
+                _fail(path, f"[criteria.{cid}]", f"missing key {k!r}")
+        for k in ("authored", "reviewed"):
+            if not isinstance(c[k], dt.date):
+                _fail(path, f"[criteria.{cid}] {k}", "must be a date (YYYY-MM-DD)")
+        bad = [t for t in c["inputs"] if t not in OPTIONAL_TABLES]
+        if bad or not c["inputs"]:
+            _fail(path, f"[criteria.{cid}] inputs", f"unknown table(s) {bad}")
+        for k in params:
+            if k not in c:
+                _fail(path, f"[criteria.{cid}]", f"missing parameter {k!r}")
+            _number(path, f"[criteria.{cid}] {k}", c[k],
+                    integer=k in ("min_days", "min_new_substances", "min_prescriptions",
+                                  "albumin_max_days", "lookback_days"))
+        if cid in CODE_CRITERIA:
+            if not c.get("codes"):
+                _fail(path, f"[criteria.{cid}]", "missing 'codes' (a list of ICD-10 prefixes)")
+            c["codes"] = [_code(path, f"[criteria.{cid}] codes", x) for x in c["codes"]]
+    return data
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    path = Path(path) if path else DEFAULT_RULES
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"rules file {path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"rules file {path}: not valid TOML ({exc})") from None
+    data = validate(path, data)
+    return Rules(path=path, sha256=hashlib.sha256(raw).hexdigest(), version=data["version"],
+                 data=data)

@@ -1,0 +1,114 @@
+"""`aos evaluate`: back-test the review rules and fit a learned risk model (research)."""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import duckdb
+
+from ..errors import DataRefused, UsageError
+from ..evaluate import backtest, model, render
+from ..evaluate.disclosure import suppress
+from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
+from ..evaluate.settings import add_months, default_rules, load_settings, month_label, parse_month, with_rules
+
+HELP = "back-test the review rules and a learned risk model over a range of months"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "evaluate", help=HELP,
+        description=(
+            "Research back-test: for every criterion, every pair of criteria and the review rule "
+            "at min_criteria 1-4, the workload (new flags per 1,000 eligible adults per month), "
+            "the flag yield (cancer within 3, 6 and 12 months, Wilson 95 % intervals), the "
+            "sensitivity and the lead time; then a learned risk model (logistic regression and "
+            "gradient boosting) on the point-in-time patient-month features, compared with the "
+            "rule at equal workload. Cohort months missing from the database are computed "
+            "first. Writes evaluate.html, CSVs and figures/ (small counts suppressed)."),
+        epilog="Only months whose follow-up ends on or before the extract's "
+               "cancer_register_complete_until count in the yield; the report says which.")
+    p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM",
+                   help="first month to evaluate")
+    p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM",
+                   help="last month to evaluate")
+    p.add_argument("--db", default="aos.duckdb", help="DuckDB database (default: aos.duckdb)")
+    p.add_argument("--out", default="out/evaluate",
+                   help="output directory, replaced whole (default: out/evaluate)")
+    p.add_argument("--rules", default=None, metavar="RULES.toml",
+                   help="rules file (default: the shipped aos-rules-v1.toml)")
+    p.add_argument("--no-model", action="store_true", help="back-test only, no learned model")
+    return p
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    first, last = parse_month(args.first, "--from"), parse_month(args.last, "--to")
+    if first > last:
+        raise UsageError(f"--from {args.first} is after --to {args.last}")
+    db = Path(args.db)
+    if not db.exists():
+        raise UsageError(f"database {db} does not exist: run 'aos ingest EXTRACT_DIR --db {db}' first")
+    rules_path = Path(args.rules) if args.rules else default_rules()
+    settings, criteria = load_settings(), ()
+    if rules_path is not None:
+        settings, criteria = with_rules(settings, rules_path)
+    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    timings: dict[str, float] = {}
+
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.Error as exc:
+        raise UsageError(f"cannot open {db} as a DuckDB database: {exc}") from None
+    try:
+        if not table_exists(con, "patients") or not con.execute(
+                "SELECT count(*) FROM patients").fetchone()[0]:
+            raise DataRefused(f"{db}: table patients is missing or empty: no data to evaluate")
+        until = backtest.complete_until(con)
+        shortest = min(settings.windows_months)
+        if add_months(first, shortest + 1).toordinal() - 1 > until.toordinal():
+            raise DataRefused(
+                f"{db}: extract_meta.cancer_register_complete_until is {until}: no month from "
+                f"{args.first} has complete {shortest}-month cancer follow-up; choose earlier months")
+        months = needed_months(con, first, last, backtest.lookback_start(first, settings))
+        say(f"evaluate: months {args.first}..{args.last} (reading back to {month_label(months[0])}); "
+            f"cancer register complete until {until}")
+        step = time.perf_counter()
+        computed = ensure_months(con, months, rules_path, progress=say)
+        timings["cohort_months"] = round(time.perf_counter() - step, 3)
+
+        step = time.perf_counter()
+        say("evaluate: back-testing criteria, pairs and min_criteria 1-4")
+        bt = backtest.run_backtest(con, first, last, settings, criteria)
+        timings["backtest"] = round(time.perf_counter() - step, 3)
+        say(f"evaluate: {len(bt.table)} rules; {bt.n_sensitivity_cancers} cancers in the period")
+
+        step = time.perf_counter()
+        if args.no_model:
+            rep = model.ModelReport(skipped="not requested (--no-model)")
+        else:
+            say("evaluate: fitting logistic regression and gradient boosting (temporal split)")
+            rep = model.run_model(con, first, last, until, settings)
+            say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
+        timings["model"] = round(time.perf_counter() - step, 3)
+    finally:
+        con.close()
+
+    manifest = {
+        "command": "evaluate", "from": args.first, "to": args.last, "db": str(db),
+        "rules": str(rules_path) if rules_path else None,
+        "cancer_register_complete_until": until,
+        "lookback_from": month_label(bt.lookback_from),
+        "cohort_months_computed": [month_label(m) for m in computed],
+        "settings": settings.__dict__, "timings_s": timings,
+        "model_train_months": [month_label(m) for m in rep.train_months],
+        "model_test_months": [month_label(m) for m in rep.test_months],
+        "model_skipped": rep.skipped,
+    }
+    out = render.write_outputs(Path(args.out), bt, rep, settings, manifest)
+    say(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings))
+    if not rep.skipped:
+        say(render.model_answer(render.model_tables(rep), settings.review_min_criteria))
+    say(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s")
+    return 0

@@ -1,0 +1,213 @@
+"""Per-kind SQL that turns staged text into canonical values, with the reason a value is refused.
+
+Each column of `pipeline.schema` yields a `ColumnSQL`: the SQL expression of its canonical value
+over the cleaned text `c.<column>` (trimmed, value-mapped, NULL when empty) and ordered checks
+(condition, reason). Checks that need the extract date (dates after it, birth_year above its year)
+and cross-table checks (orphans, duplicates) are applied later, in `load.py`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import schema
+from .reference import case_map, code_spellings, codes, ident, quote
+
+ICD10_RE = "[A-Z][0-9]{2}[0-9A-Z]{0,5}"
+ATC_RE = "[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?"
+# Date columns not checked against the extract date (a listing may end in the future).
+UNCHECKED_DATES = {("patients", "listed_from"), ("patients", "listed_to")}
+
+
+@dataclass
+class ColumnSQL:
+    name: str
+    value: str
+    checks: list[tuple[str, str]] = field(default_factory=list)
+
+
+def cleaned_select(t: schema.Table, stg: str, staged: list[str], value_maps: dict[str, dict[str, str]]) -> str:
+    """SELECT of the staged text: trimmed, value-mapped, '' -> NULL; absent columns NULL."""
+    cols = []
+    for col in t.input_columns:
+        if col.name not in staged:
+            cols.append(f"CAST(NULL AS VARCHAR) AS {ident(col.name)}")
+            continue
+        x = f"trim({ident(col.name)})"
+        vmap = value_maps.get(col.name)
+        if vmap:
+            whens = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in vmap.items())
+            x = f"(CASE {x} {whens} ELSE {x} END)"
+        cols.append(f"nullif({x}, '') AS {ident(col.name)}")
+    return f"SELECT _row, {', '.join(cols)} FROM {stg}"
+
+
+def _missing(name: str) -> tuple[str, str]:
+    return f"c.{name} IS NULL", quote(f"{name}: missing value")
+
+
+def _bad(name: str, value_sql: str, what: str) -> tuple[str, str]:
+    return (f"c.{name} IS NOT NULL AND ({value_sql}) IS NULL",
+            f"'{name}: ' || aos_q(c.{name}) || {quote(' ' + what)}")
+
+
+def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
+    n, x, kind = col.name, f"c.{col.name}", col.kind
+    required = col.required
+    if kind == "id":
+        return ColumnSQL(n, x, [_missing(n)] if required else [])
+    if kind in ("text", "unit"):  # units are converted per table (observations, lab_results)
+        return ColumnSQL(n, x, [_missing(n)] if required else [])
+    if kind == "date":
+        v = f"aos_date({x})"
+        checks = [_missing(n)] if required else []
+        checks += [_bad(n, v, "is not a valid date (YYYY-MM-DD or YYYYMMDD)"),
+                   (f"{v} < DATE '1900-01-01'", f"'{n}: ' || aos_q({x}) || ' is before 1900'")]
+        return ColumnSQL(n, v, checks)
+    if kind == "year":
+        v = f"CASE WHEN regexp_full_match({x}, '\\d{{4}}') THEN CAST({x} AS INTEGER) END"
+        return ColumnSQL(n, v, [_bad(n, v, "is not a year (YYYY)"),
+                                (f"{v} < 1900", f"'{n}: ' || aos_q({x}) || ' is before 1900'")])
+    if kind in ("sex", "obs_kind", "referral_event"):
+        v = case_map(x, codes()[kind])
+        allowed = "/".join(code_spellings()[kind])
+        checks = [_missing(n)] if required else []
+        return ColumnSQL(n, v, checks + [_bad(n, v, f"is not one of {allowed}")])
+    if kind == "icd10":
+        v = f"upper(regexp_replace({x}, '[.\\s]', '', 'g'))"
+        ok = f"CASE WHEN regexp_full_match({v}, '{ICD10_RE}') THEN {v} END"
+        return ColumnSQL(n, ok, [_missing(n), _bad(n, ok, "is not an ICD-10 code")])
+    if kind == "atc":
+        v = f"upper(regexp_replace({x}, '\\s', '', 'g'))"
+        ok = f"CASE WHEN regexp_full_match({v}, '{ATC_RE}') THEN {v} END"
+        return ColumnSQL(n, ok, [_missing(n), _bad(n, ok, "is not an ATC code")])
+    if kind == "pathway":
+        return ColumnSQL(n, f"upper({x})", [_missing(n)])
+    if kind == "number":
+        v = f"aos_num({x})"
+        checks = [_missing(n)] if required else []
+        checks.append(_bad(n, v, "is not a number"))
+        if n == "ddd":
+            checks.append((f"{v} < 0", f"'{n}: ' || aos_q({x}) || ' is negative'"))
+        return ColumnSQL(n, v, checks)
+    raise ValueError(f"{t.name}.{n}: no generic normaliser for kind {kind!r}")
+
+
+def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
+    """Column SQL for every canonical column of `t`, and the extra columns (over the cleaned row
+    `c`) that they use: code resolution per distinct (analyte, unit) / (kind, unit) and `_num`."""
+    if t.name == "lab_results":
+        return _lab_sql(t)
+    cols = [column_sql(t, c) for c in t.columns]
+    extra = ""
+    if t.name == "observations":
+        kind = case_map("k.kind", codes()["obs_kind"])
+        extra = _resolution(f"{kind} AS r_kind", "kind", f"u.analyte = {kind}", "aos_num(c.value)")
+        for c in cols:
+            if c.name == "kind":
+                c.value = "c.r_kind"
+                c.checks = [_missing("kind"), _bad("kind", "c.r_kind", f"is not one of {'/'.join(code_spellings()['obs_kind'])}")]
+            if c.name == "value":
+                c.value = "round(c._num * c.r_mul / c.r_div, 6)"
+                c.checks = [_missing("value"), _bad("value", "c._num", "is not a number")]
+            if c.name == "unit":
+                c.value = "c.r_canonical_unit"
+                c.checks = [_missing("unit"),
+                            ("c.r_kind IS NOT NULL AND NOT c.r_unit_known",
+                             "'unit: ' || aos_q(c.unit) || ' is not a known unit for ' || c.r_kind")]
+    if t.name == "patients":
+        by = {c.name: c for c in cols}
+        bd = by["birth_date"].value
+        by["birth_year"].value = f"coalesce({by['birth_year'].value}, year({bd}))"
+        by["birth_year"].checks += [
+            ("c.birth_year IS NULL AND c.birth_date IS NULL", "'birth_year: missing value (and no birth_date)'"),
+            (f"{bd} IS NOT NULL AND TRY_CAST(c.birth_year AS INTEGER) <> year({bd})",
+             "'birth_year: ' || aos_q(c.birth_year) || ' disagrees with birth_date'")]
+        by["listed_to"].checks.append(
+            (f"aos_date(c.listed_to) < aos_date(c.listed_from)", "'listed_to: ' || aos_q(c.listed_to) || "
+             "' is before listed_from'"))
+    return cols, extra
+
+
+def _resolution(resolved: str, code_col: str, unit_match: str, num: str) -> str:
+    """Extra columns: codes and units resolved once per distinct (code, unit) pair, and `_num`."""
+    return (
+        f"(SELECT k.{code_col} AS k_code, k.unit AS k_unit, {resolved}, u.multiply AS r_mul, "
+        f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known "
+        f"FROM (SELECT DISTINCT {code_col}, unit FROM ({{cleaned}})) k "
+        f"{{join}} LEFT JOIN aos_units u ON {unit_match} AND u.unit_key = aos_unit_key(k.unit)) r "
+        f"ON r.k_code IS NOT DISTINCT FROM c.{code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit|{num}")
+
+
+def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
+    extra = _resolution("a.analyte AS r_analyte, coalesce(a.presence_only, true) AS r_presence_only",
+                        "analyte", "u.analyte = a.analyte", "aos_lab_num(c.value)")
+    extra = extra.replace("{join}", "LEFT JOIN aos_analytes a ON a.key = upper(k.analyte)")
+    conv = "(c.r_analyte IS NOT NULL AND NOT c.r_presence_only)"
+
+    def converted(expr: str) -> str:
+        return f"CASE WHEN {conv} THEN round({expr} * c.r_mul / c.r_div, 6) ELSE {expr} END"
+
+    cols = {c.name: column_sql(t, c) for c in t.columns
+            if c.kind in ("id", "date", "text", "number") and not c.derived}
+    cols["analyte"] = ColumnSQL("analyte", "coalesce(c.r_analyte, c.analyte)", [_missing("analyte")])
+    cols["value"] = ColumnSQL("value", converted("c._num"), [
+        _missing("value"),
+        (f"{conv} AND c._num IS NULL", "'value: ' || aos_q(c.value) || ' is not a number'")])
+    cols["unit"] = ColumnSQL("unit", f"CASE WHEN {conv} THEN c.r_canonical_unit ELSE coalesce(c.unit, '') END", [
+        (f"{conv} AND c.unit IS NULL", "'unit: missing value for ' || c.r_analyte"),
+        (f"{conv} AND NOT c.r_unit_known",
+         "'unit: ' || aos_q(c.unit) || ' is not a known unit for ' || c.r_analyte")])
+    for ref in ("ref_low", "ref_high"):
+        cols[ref].value = converted(f"aos_num(c.{ref})")
+    cols["value_qualifier"] = ColumnSQL("value_qualifier", "CASE WHEN c._num IS NOT NULL "
+                                        "AND left(c.value, 1) IN ('<', '>') THEN left(c.value, 1) END")
+    cols["value_text"] = ColumnSQL("value_text", "c.value")
+    cols["unit_reported"] = ColumnSQL("unit_reported", "c.unit")
+    return [cols[c.name] for c in t.columns], extra
+
+
+def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, target: str) -> str:
+    """CREATE TEMP TABLE `target` with the canonical columns, `_row`, `_err_col`, `_reason`
+    (first failing check in column order), `_h` (hash of the canonical content, to find
+    duplicates) and, for lab_results, `_unknown_analyte`.
+
+    Three levels, so that every parse runs once per row: the cleaned row (+ resolved codes and
+    units, `_num`), the canonical values `__v<i>`, then the checks over those values."""
+    cols, extra = table_sql(t)
+    cleaned = cleaned_select(t, stg, staged, value_maps)
+    if extra:
+        join, num = extra.replace("{join}", "").split("|")
+        base = f"SELECT c.*, r.*, {num} AS _num FROM ({cleaned}) c LEFT JOIN " + join.replace("{cleaned}", cleaned)
+    else:
+        base = cleaned
+    # computed values (not bare column references) are replaced by their alias in the checks
+    alias = {c.value: f'c."__v{i}"' for i, c in enumerate(cols) if not re.fullmatch(r"c\.\w+", c.value)}
+
+    def over_values(sql: str) -> str:
+        for value in sorted(alias, key=len, reverse=True):
+            sql = sql.replace(value, alias[value])
+        return sql
+
+    checks = [(c.name, over_values(cond), reason) for c in cols for cond, reason in c.checks]
+    # each condition is evaluated once: the first failing check's number, then its column and reason
+    first = ("CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (_, cond, _) in enumerate(checks, 1))
+             + " END") if checks else "CAST(NULL AS INTEGER)"
+    err_col = ("CASE c._err " + " ".join(f"WHEN {i} THEN {quote(name)}" for i, (name, _, _) in enumerate(checks, 1))
+               + " END") if checks else "CAST(NULL AS VARCHAR)"
+    err_reason = ("CASE c._err " + " ".join(f"WHEN {i} THEN {r}" for i, (_, _, r) in enumerate(checks, 1))
+                  + " END") if checks else "CAST(NULL AS VARCHAR)"
+    values = ", ".join(f'{c.value} AS "__v{i}"' for i, c in enumerate(cols))
+    out = ", ".join(f'c."__v{i}" AS {ident(c.name)}' for i, c in enumerate(cols))
+    unknown = (", c.r_analyte IS NULL AND c.analyte IS NOT NULL AS _unknown_analyte"
+               if t.name == "lab_results" else "")
+    content_hash = "hash(" + ", ".join(f'c."__v{i}"' for i in range(len(cols))) + ")"
+    with_values = f"SELECT c.*, {values} FROM ({base}) c"
+    with_err = f"SELECT c.*, {first} AS _err FROM ({with_values}) c"
+    return (f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT c._row, {out}, {err_col} AS _err_col, "
+            f"{err_reason} AS _reason, {content_hash} AS _h{unknown} FROM ({with_err}) c")
+
+
+def checked_dates(t: schema.Table) -> list[str]:
+    """Date columns that must not be after the extract date."""
+    return [c.name for c in t.columns if c.kind == "date" and (t.name, c.name) not in UNCHECKED_DATES]

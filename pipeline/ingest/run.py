@@ -1,0 +1,149 @@
+"""`ingest_extract`: one extract directory -> the canonical DuckDB tables, in one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from .. import schema
+from ..errors import DataRefused, UsageError
+from . import load, meta, normalise, personnummer, read, reference
+from .extract import extract_id, find_files, read_config, sha256_file
+from .mapping import SourceMapping, load_mapping
+from .summary import IngestSummary
+
+# care_units and patients first: the orphan check of the other tables reads `patients`.
+LOAD_ORDER = ("care_units", "patients")
+# Columns every file of the table must have, whatever the schema's NOT NULL flags (SPEC §1).
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _say(progress: bool):
+    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
+
+
+def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True) -> IngestSummary:
+    """Validate and load `extract_dir` into the DuckDB database `db_path`.
+
+    `mapping`: a SourceMapping, a path to a mapping TOML, or None. Raises DataRefused for a
+    file-level problem; the database is then left exactly as it was (a new file is removed).
+    """
+    extract_dir = Path(extract_dir)
+    if not isinstance(mapping, SourceMapping):
+        mapping = load_mapping(mapping)
+    say = _say(progress)
+    cfg = read_config(extract_dir, mapping)
+    files = find_files(extract_dir, mapping)
+    for f in files:
+        f.sha256 = sha256_file(f.path)
+    eid = extract_id(files, cfg)
+    summary = IngestSummary(eid, str(extract_dir), str(db_path))
+    db_path = Path(db_path)
+    created = not db_path.exists()
+    try:
+        con = duckdb.connect(str(db_path))
+    except duckdb.Error as exc:
+        raise UsageError(f"--db {db_path}: cannot open the database ({exc})") from None
+    try:
+        con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', '6GB')}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # our own progress lines instead
+        con.execute("BEGIN TRANSACTION")
+        _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say)
+        if summary.skipped_all:
+            con.execute("ROLLBACK")
+        else:
+            con.execute("COMMIT")
+    except BaseException:
+        _rollback(con)
+        con.close()
+        if created:
+            for p in (db_path, Path(f"{db_path}.wal")):
+                p.unlink(missing_ok=True)
+        raise
+    con.close()
+    return summary
+
+
+def _rollback(con) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
+    schema.create_all(con)
+    reference.install(con)
+    done = set(con.execute("SELECT table_name, sha256 FROM ingest_files").fetchall())
+    results = {f.table: load.FileResult(f.table, f.name, f.sha256, skipped=(f.table, f.sha256) in done)
+               for f in files}
+    summary.files = list(results.values())
+    todo = [f for f in files if not results[f.table].skipped]
+    if not todo:
+        summary.skipped_all = True
+        return
+    now = today()
+    parsed: dict[str, str] = {}
+    for f in sorted(todo, key=lambda f: f.path.stat().st_size):
+        t = schema.table(f.table)
+        if say:
+            say(f"reading {f.name} ...")
+        clock = time.perf_counter()
+        staged = read.stage_file(con, t.name, f.path, f"aos_stg_{t.name}", mapping.renames(t.name),
+                                 cfg.csv_hints, say, check=lambda names, t=t, f=f: _check_columns(t, f.name, names))
+        results[t.name].rows_read = staged.rows
+        results[t.name].format = staged.detail
+        clock = _lap(summary, f"read {t.name}", clock)
+        personnummer.check_staged(con, staged.stg, staged.columns, f.name)
+        clock = _lap(summary, f"personnummer check {t.name}", clock)
+        parsed[t.name] = f"aos_p_{t.name}"
+        con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name), parsed[t.name]))
+        con.execute(f"DROP TABLE {staged.stg}")
+        _lap(summary, f"normalise {t.name}", clock)
+    dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
+    order = [n for n in LOAD_ORDER if n in parsed] + [n for n in parsed if n not in LOAD_ORDER]
+    for name in order:
+        if say:
+            say(f"validating and loading {name} ...")
+        clock = time.perf_counter()
+        load.finalise(con, schema.table(name), parsed[name], results[name], eid, dates["extract_date"], now)
+        _lap(summary, f"validate and load {name}", clock)
+    stamp = dt.datetime.now()
+    for r in results.values():
+        if not r.skipped:
+            con.execute("INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [eid, r.table, r.source_file, r.sha256, r.rows_read, r.rows_loaded,
+                         r.rows_already_present, r.rows_quarantined, stamp])
+    con.execute("INSERT INTO extract_meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [eid, str(extract_dir), cfg.region, dates["extract_date"], dates["data_complete_until"],
+                 dates["cancer_register_complete_until"], ",".join(derived), stamp])
+    summary.meta = {"region": cfg.region, **dates, "derived_fields": derived}
+    summary.quarantine_by_column = con.execute(
+        "SELECT table_name, column_name, count(*) FROM quarantine WHERE extract_id = ? "
+        "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 20", [eid]).fetchall()
+
+
+def _lap(summary: IngestSummary, step: str, since: float) -> float:
+    now = time.perf_counter()
+    summary.timings[step] = round(now - since, 3)
+    return now
+
+
+def _check_columns(t: schema.Table, source_file: str, names: list[str]) -> None:
+    """Refuse a file that lacks a required column of its table."""
+    have = set(names)
+    for col in t.required_columns:
+        if col not in have:
+            raise DataRefused(f"{source_file}: required column {col} is missing (table {t.name}; "
+                              f"columns found: {', '.join(names) or 'none'})")
+    if t.name == "patients" and not have & {"birth_year", "birth_date"}:
+        raise DataRefused(f"{source_file}: required column birth_year (or birth_date) is missing")
+

@@ -1,0 +1,239 @@
+"""Assemble the report: read the database, register every count, suppress, write atomically."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from matplotlib.image import imread
+
+from .. import __version__, disclosure, schema
+from ..errors import DataRefused, UsageError
+from . import config, figures, html, measures, pathway, quality, sections, sql, xlsx, yield_
+from .cells import Cells
+from .context import Context, add_months, ym
+from .messages import Messages
+from .views import Builder
+
+COHORT_DDL_TABLES = ("cohort_runs", "criteria_met", "review_list", "attrition", "eligible_adults")
+OPTIONAL_INPUTS = ("referrals", "cancer_diagnoses", "care_units", "quarantine", "ingest_files",
+                   "extract_meta")
+RELEASABLE = ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
+              "data_quality", "completeness", "cohort_runs")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def parse_month(month: str) -> date:
+    if not isinstance(month, str) or not MONTH_RE.match(month):
+        raise UsageError(f"--month {month!r}: expected YYYY-MM, e.g. 2025-06")
+    return date(int(month[:4]), int(month[5:]), 1)
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def _prepare(con, db_path: Path) -> set[str]:
+    """Check the cohort tables; give absent optional inputs an empty temp stand-in."""
+    have = _tables(con)
+    missing = [t for t in COHORT_DDL_TABLES if t not in have]
+    if missing:
+        raise DataRefused(f"{db_path}: table(s) {', '.join(missing)} missing; run `aos run` first")
+    for t in ("patients", "lab_results", *OPTIONAL_INPUTS):
+        if t not in have:
+            con.execute(schema.ddl(schema.table(t)).replace(
+                "CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
+                f",\n    PRIMARY KEY ({', '.join(schema.table(t).key)})", ""))
+    ingested = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM ingest_files").fetchall()}
+    present = set()
+    for t in ("referrals", "cancer_diagnoses", "care_units"):
+        if t in have and (t in ingested or con.execute(f"SELECT count(*) > 0 FROM {t}").fetchone()[0]):
+            present.add(t)
+    return present
+
+
+def _meta(con) -> dict:
+    cur = con.execute(sql._statements("extract_meta")[0])
+    row = cur.fetchone()
+    if row is None:
+        return {}
+    out = dict(zip([d[0] for d in cur.description], row))
+    for k in ("extract_date", "data_complete_until", "cancer_register_complete_until"):
+        if isinstance(out.get(k), datetime):
+            out[k] = out[k].date()
+    return out
+
+
+def _context(con, db_path: Path, month: date) -> Context:
+    cfg = config.load()
+    present = _prepare(con, db_path)
+    first = add_months(month, -(cfg.trend_months - 1))
+    months = [r[0] for r in con.execute(
+        "SELECT DISTINCT month FROM eligible_adults WHERE month BETWEEN ? AND ? ORDER BY month",
+        [first, month]).fetchall()]
+    if month not in months:
+        raise DataRefused(f"{db_path}: no cohort for {ym(month)} in table eligible_adults; "
+                          f"run `aos run --month {ym(month)}` first")
+    ctx = Context(con=con, month=month, months=months, cfg=cfg, meta=_meta(con), present=present)
+    for t, note in (("referrals", "note_no_referrals"), ("cancer_diagnoses", "note_no_cancer")):
+        if t not in present:
+            ctx.notes.append(note)
+    if not ctx.meta:
+        ctx.notes.append("note_no_meta")
+    elif ctx.cancer_complete is None:
+        ctx.notes.append("note_no_register_date")
+    return ctx
+
+
+def compute(con, db_path: Path, month: date, suppression: bool = True) -> tuple[Context, dict]:
+    """All releasable tables (pandas), after disclosure control."""
+    ctx = _context(con, db_path, month)
+    ctx.suppression = suppression
+    cells = Cells()
+    sql.execute(con, "00_base", cancer_from=ctx.cfg.cancer_from, cancer_to=ctx.cfg.cancer_to,
+                cancer_exclude=list(ctx.cfg.cancer_exclude))
+    con.register("rpt_cancer_group_df", pd.DataFrame(list(ctx.cfg.cancer_groups)))
+    con.execute("CREATE OR REPLACE TEMP TABLE rpt_cancer_group AS SELECT * FROM rpt_cancer_group_df")
+    con.unregister("rpt_cancer_group_df")
+    raw_m = measures.collect(ctx, cells)
+    raw_p = pathway.collect(ctx, cells)
+    raw_y = yield_.collect(ctx, cells)
+    raw_q = quality.collect(ctx, cells)
+    cells.finalize(suppression)
+    rows = measures.release(ctx, cells, raw_m) + pathway.release(ctx, cells, raw_p)
+    tables = {"measures": pd.DataFrame(rows, columns=["measure", "month", "group_type", "group",
+                                                      "numerator", "denominator", "ratio", "suppressed"])}
+    tables.update(yield_.release(ctx, cells, raw_y))
+    tables.update(quality.release(ctx, cells, raw_q))
+    for name, df in tables.items():  # counts as nullable integers: blank, never 0, when hidden
+        for col in ("numerator", "denominator", "n", "cancers", "rows", "n_before", "n_excluded", "n_after"):
+            if col in df.columns:
+                df[col] = df[col].astype("Int64")
+    return ctx, {k: tables[k] for k in RELEASABLE}
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == bool or col in ("suppressed", "follow_up_complete", "derived",
+                                             "baseline_incomplete"):
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _render(ctx: Context, tables: dict, tmp: Path, lang: str, suppression: bool) -> None:
+    msg = Messages(lang)
+    figdir = tmp / "figures"
+    figdir.mkdir()
+    m = tables["measures"]
+    w, band = ctx.cfg.headline_window, (ctx.cfg.band_low, ctx.cfg.band_high)
+    paths = {
+        "trend": figures.trend(m, msg, figdir / "trend.png"),
+        "deciles": figures.deciles(m, msg, figdir / "deciles.png"),
+        "criteria": figures.criteria(m, ym(ctx.month), msg, figdir / "criteria.png"),
+        "yield_trend": figures.yield_trend(tables["yield"], w, band, msg, figdir / "yield_trend.png"),
+        "funnel": figures.funnel(tables["yield"], w, band, msg, figdir / "funnel.png"),
+    }
+    figs = {}
+    for name, p in paths.items():
+        h, wd = imread(p).shape[:2]
+        figs[name] = {"uri": html.data_uri(p), "caption": msg("cap_" + name, w=w), "width": wd, "height": h}
+    b = Builder(tables, msg)
+    months = sections.all_months(tables)
+    runs = tables["cohort_runs"]
+    this = runs[runs.month == ym(ctx.month)]
+    context = {
+        "month": ym(ctx.month), "region": ctx.meta.get("region") or msg("region_all"),
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "suppression": suppression, "headline_window": w,
+        "notes": [msg(n) for n in ctx.notes],
+        "headline": sections.headline(b, ctx), "complete_text": sections.complete_months_text(b, ctx),
+        "figures": figs,
+        "views": {
+            "trend": sections.trend_view(b, months), "units": sections.units_view(b, ym(ctx.month)),
+            "criteria": sections.criteria_views(b, ym(ctx.month)), "yield": sections.yield_views(b, ctx),
+            "pathway": sections.pathway_views(b, ctx, months), "quality": sections.quality_views(b),
+            "attrition": sections.attrition_view(b, ym(ctx.month)), "runs": sections.runs_view(b),
+        },
+        "rules_version": this.rules_version.iloc[0] if len(this) else msg("not_known"),
+        "rules_hash": this.rules_hash.iloc[0] if len(this) else msg("not_known"),
+        "band_low": round(band[0] * 100), "band_high": round(band[1] * 100), "min_n": ctx.cfg.min_n,
+        "threshold": disclosure.THRESHOLD, "code_version": __version__,
+        "measure_ids": list(dict.fromkeys(m.measure)),
+    }
+    (tmp / "report.html").write_text(html.render(context, msg), encoding="utf-8")
+    info = [(msg("x_title"), msg("title")), (msg("c_month"), ym(ctx.month)),
+            (msg("x_generated"), context["generated"]),
+            (msg("x_suppression"), msg("yes") if suppression else msg("warning_no_suppression")),
+            (msg("x_rules"), f"{context['rules_version']} ({context['rules_hash']})"),
+            (msg("x_legend"), msg("legend_suppressed"))]
+    sheets = {k: tables[k] for k in RELEASABLE}
+    xlsx.write(tmp / "report.xlsx", sheets, info, msg, suppression)
+
+
+def _move_into_place(tmp: Path, out: Path) -> None:
+    """Each output replaces its old version only after everything was written."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "releasable").mkdir(exist_ok=True)
+    for f in sorted((tmp / "releasable").iterdir()):
+        os.replace(f, out / "releasable" / f.name)
+    old = out / "figures"
+    if old.exists():
+        trash = out / f".figures-old-{os.getpid()}"
+        os.replace(old, trash)
+        os.replace(tmp / "figures", old)
+        shutil.rmtree(trash)
+    else:
+        os.replace(tmp / "figures", old)
+    for name in ("report.xlsx", "report.html"):
+        os.replace(tmp / name, out / name)
+
+
+def _connect(db_path: Path):
+    """Read-only; inside `aos run` (which holds the database open for writing in this
+    process) share its instance instead. The report only ever creates TEMP tables."""
+    try:
+        return duckdb.connect(str(db_path), read_only=True)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        return duckdb.connect(str(db_path))
+
+
+def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppression: bool = True) -> Path:
+    """Write report.html, report.xlsx, figures/ and releasable/ for `month` (YYYY-MM).
+
+    Returns the path of report.html. Raises UsageError / DataRefused on bad input; on any
+    failure the output directory is left as it was.
+    """
+    db_path, out = Path(db_path), Path(out_dir)
+    m = parse_month(month)
+    Messages(lang)  # validates lang before any work
+    if not db_path.is_file():
+        raise UsageError(f"--db {db_path}: no such database; run `aos ingest` and `aos run` first")
+    con = _connect(db_path)
+    created = not out.exists()
+    try:
+        ctx, tables = compute(con, db_path, m, suppression)
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".report-", dir=out) as t:
+            tmp = Path(t)
+            (tmp / "releasable").mkdir()
+            for name in ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
+                         "data_quality", "completeness"):
+                write_csv(tables[name], tmp / "releasable" / f"{name}.csv")
+            _render(ctx, tables, tmp, lang, suppression)
+            _move_into_place(tmp, out)
+    except BaseException:
+        if created and out.exists() and not any(out.iterdir()):
+            out.rmdir()  # leave no empty directory behind
+        raise
+    finally:
+        con.close()
+    return out / "report.html"

@@ -1,0 +1,61 @@
+"""Report parameters, lab panel and cancer site groups, read from pipeline/data/report/."""
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..paths import DATA_DIR
+
+REPORT_DATA = DATA_DIR / "report"
+
+
+@dataclass(frozen=True)
+class Config:
+    trend_months: int
+    cancer_from: str
+    cancer_to: str
+    cancer_exclude: tuple[str, ...]
+    windows: tuple[int, ...]
+    headline_window: int
+    band_low: float
+    band_high: float
+    min_n: int
+    alpha: float
+    lead_time_target_days: int
+    referral_within_days: int
+    missed_period_months: int
+    missed_lookback_months: int
+    panel_window_days: int
+    panel: tuple[dict, ...]  # {"id", "analytes", "sex"}
+    cancer_groups: tuple[dict, ...]  # {"group_id", "code_from", "code_to"}
+
+
+@lru_cache(maxsize=1)
+def load() -> Config:
+    rep = tomllib.loads((REPORT_DATA / "report.toml").read_text(encoding="utf-8"))
+    panel = tomllib.loads((REPORT_DATA / "lab_panel.toml").read_text(encoding="utf-8"))
+    with open(REPORT_DATA / "icd10_cancer_groups.csv", encoding="utf-8", newline="") as f:
+        groups = tuple(csv.DictReader(f))
+    y = rep["yield"]
+    return Config(
+        trend_months=int(rep["trend"]["months"]),
+        cancer_from=rep["cancer"]["icd10_from"],
+        cancer_to=rep["cancer"]["icd10_to"],
+        cancer_exclude=tuple(rep["cancer"]["exclude"]),
+        windows=tuple(int(w) for w in y["windows_months"]),
+        headline_window=int(y["headline_window"]),
+        band_low=float(y["band_low"]),
+        band_high=float(y["band_high"]),
+        min_n=int(y["min_n"]),
+        alpha=float(y["alpha"]),
+        lead_time_target_days=int(rep["pathway"]["lead_time_target_days"]),
+        referral_within_days=int(rep["pathway"]["referral_within_days"]),
+        missed_period_months=int(rep["missed"]["period_months"]),
+        missed_lookback_months=int(rep["missed"]["lookback_months"]),
+        panel_window_days=int(panel["window_days"]),
+        panel=tuple({"id": t["id"], "analytes": list(t["analytes"]), "sex": t.get("sex")}
+                    for t in panel["test"]),
+        cancer_groups=groups,
+    )

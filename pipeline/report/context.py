@@ -1,0 +1,47 @@
+"""What every report section needs: the connection, the months, parameters, extract facts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .config import Config
+
+REGION = ("region", "ALL")
+
+
+def ym(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def period(first: date, last: date) -> str:
+    """A pooled period of months, always as a range (distinct from a single month)."""
+    return f"{ym(first)}/{ym(last)}"
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return date(y, m + 1, 1)
+
+
+@dataclass
+class Context:
+    con: object
+    month: date  # first day of the report month M
+    months: list[date]  # trend months with a cohort, ascending, ending with M
+    cfg: Config
+    meta: dict  # extract_meta of the latest extract ({} when none)
+    present: set[str]  # optional input tables that were ingested
+    notes: list[str] = field(default_factory=list)  # message keys of caveats to show
+    suppression: bool = True
+
+    @property
+    def first(self) -> date:
+        return self.months[0]
+
+    @property
+    def data_complete(self) -> date | None:
+        return self.meta.get("data_complete_until")
+
+    @property
+    def cancer_complete(self) -> date | None:
+        return self.meta.get("cancer_register_complete_until")

@@ -1,0 +1,43 @@
+"""The one message catalogue (pipeline/data/messages/<lang>.toml); Swedish is the default."""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+
+from ..errors import UsageError
+from ..paths import DATA_DIR
+
+MESSAGES_DIR = DATA_DIR / "messages"
+LANGUAGES = ("sv", "en")
+DEFAULT_LANG = "sv"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    if lang not in LANGUAGES:
+        raise UsageError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    return tomllib.loads((MESSAGES_DIR / f"{lang}.toml").read_text(encoding="utf-8"))
+
+
+class Messages:
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        self.lang = lang
+        self.text = catalogue(lang)
+
+    def __call__(self, key: str, **values) -> str:
+        try:
+            s = self.text[key]
+        except KeyError:
+            raise KeyError(f"message {key!r} missing from {self.lang}.toml") from None
+        return s.format(**values) if values else s
+
+    def get(self, key: str, default: str) -> str:
+        """A label that may be data-driven (criterion ids etc.): fall back to the id."""
+        return self.text.get(key, default)
+
+    # numbers in the language's convention
+    def number(self, v, decimals: int = 0) -> str:
+        s = f"{v:,.{decimals}f}"
+        if self.lang == "sv":
+            s = s.replace(",", "\u00a0").replace(".", ",")
+        return s

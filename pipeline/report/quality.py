@@ -1,0 +1,98 @@
+"""Data quality (rows loaded and quarantined, completeness dates), attrition and the
+facts for the methods section."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .. import disclosure
+from . import sql
+from .cells import Cells
+from .context import Context, ym
+
+DQ_ITEMS = ("rows_read", "rows_loaded", "rows_already_present", "rows_quarantined")
+
+
+def _k(q: str, gt: str, g: str):
+    return (q, "all", gt, g)
+
+
+def collect(ctx: Context, cells: Cells) -> dict:
+    con = ctx.con
+    dq = sql.query(con, "data_quality")
+    for r in dq.itertuples(index=False):
+        keys = {i: cells.add(_k("dq:" + i, "table", r.table_name), getattr(r, i)) for i in DQ_ITEMS}
+        cells.add_group(keys["rows_read"], [keys[i] for i in DQ_ITEMS[1:]])
+    qr = sql.query(con, "quarantine_reasons")
+    for t, grp in qr.groupby("table_name"):
+        keys = [cells.add(_k("dq:reason", t, f"{c}|{why}"), n)
+                for c, why, n in zip(grp.column_name, grp.reason, grp.rows)]
+        total = _k("dq:rows_quarantined", "table", t)
+        if total in cells.values and cells.values[total] == grp.rows.sum():
+            cells.add_group(total, keys)  # only when one row has one reason (additive)
+    att = sql.query(con, "attrition", last=ctx.month)
+    runs = sql.query(con, "cohort_runs", first=ctx.first, last=ctx.month)
+    return {"dq": dq, "reasons": qr, "attrition": att, "runs": runs}
+
+
+def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
+    dq_rows = []
+    for r in raw["dq"].itertuples(index=False):
+        for i in DQ_ITEMS:
+            v, s = cells.get(_k("dq:" + i, "table", r.table_name))
+            dq_rows.append({"table_name": r.table_name, "item": i, "column_name": "", "reason": "",
+                            "rows": v, "suppressed": s})
+    for r in raw["reasons"].itertuples(index=False):
+        v, s = cells.get(_k("dq:reason", r.table_name, f"{r.column_name}|{r.reason}"))
+        dq_rows.append({"table_name": r.table_name, "item": "quarantine_reason",
+                        "column_name": r.column_name, "reason": r.reason, "rows": v, "suppressed": s})
+    att_rows = _attrition(ctx, raw["attrition"])
+    meta = ctx.meta
+    derived = set(re.split(r"[,;\s]+", meta.get("derived_fields") or "")) - {""}
+    comp = [{"field": f, "date": meta[f].isoformat() if meta.get(f) else None, "derived": f in derived}
+            for f in ("extract_date", "data_complete_until", "cancer_register_complete_until")]
+    runs = raw["runs"].copy()
+    runs["month"] = [ym(m) for m in runs["month"]]
+    runs = runs[["month", "rules_version", "rules_hash", "baseline_incomplete", "not_evaluable"]]
+    return {
+        "data_quality": pd.DataFrame(dq_rows, columns=["table_name", "item", "column_name", "reason",
+                                                        "rows", "suppressed"]),
+        "attrition_region": pd.DataFrame(att_rows, columns=["month", "step_no", "step", "n_before",
+                                                     "n_excluded", "n_after", "suppressed"]),
+        "completeness": pd.DataFrame(comp, columns=["field", "date", "derived"]),
+        "cohort_runs": runs,
+    }
+
+
+def _attrition(ctx: Context, att: pd.DataFrame) -> list[dict]:
+    """Region attrition of the report month. With suppression on, the cells are those of
+    `aos run`'s releasable/attrition.csv (same function: all units of the month together),
+    so that the two files can never hide different cells."""
+    p = ym(ctx.month)
+    if not ctx.suppression:
+        return [{"month": p, "step_no": r.step_no, "step": r.step, "n_before": r.n_before,
+                 "n_excluded": r.n_excluded, "n_after": r.n_after, "suppressed": False}
+                for r in att.itertuples(index=False)]
+    try:
+        from ..cohort.outputs import attrition_rows
+    except ImportError:  # cohort outputs not installed: protect the region rows alone
+        attrition_rows = _region_attrition_rows
+    rows = attrition_rows(ctx.con, [p], [])
+    return [{"month": m, "step_no": no, "step": step, "n_before": b, "n_excluded": e, "n_after": a,
+             "suppressed": bool(s)}
+            for m, unit, no, step, b, e, a, s, _ in rows if unit == "ALL"]
+
+
+def _region_attrition_rows(con, months: list[str], _not_evaluable) -> list[tuple]:
+    att = con.execute("SELECT strftime(month, '%Y-%m'), step_no, step, n_before, n_excluded, n_after "
+                      "FROM attrition WHERE care_unit_id = 'ALL' AND strftime(month, '%Y-%m') = ? "
+                      "ORDER BY step_no", [months[0]]).fetchall()
+    cells, groups = {}, []
+    for m, no, _, b, e, a in att:
+        cells[(no - 1, "n")], cells[(no, "e")], cells[(no, "n")] = b, e, a
+        groups.append(((no - 1, "n"), [(no, "e"), (no, "n")]))
+    hidden = disclosure.suppress(cells, groups)
+    return [(m, "ALL", no, step, *[None if k in hidden else cells[k] for k in ((no - 1, "n"), (no, "e"), (no, "n"))],
+             any(k in hidden for k in ((no - 1, "n"), (no, "e"), (no, "n"))), "")
+            for m, no, step, b, e, a in att]

@@ -1,0 +1,20 @@
+-- platelets_high: max platelets in R > above (400 x 10^9/L), and none above it in B.
+WITH cand AS (
+    SELECT patient_id, mi, r_max, r_max_date
+    FROM c_r_lab
+    WHERE analyte = 'platelets' AND r_max > {{platelets_high.above}}
+),
+base AS (
+    SELECT c.patient_id, c.mi, max(p.vmax) AS b_max
+    FROM cand c
+    LEFT JOIN c_pm_lab p
+      ON p.patient_id = c.patient_id AND p.analyte = 'platelets'
+     AND p.mi BETWEEN c.mi - {{baseline.from_offset}} AND c.mi - {{baseline.to_offset}}
+    GROUP BY ALL
+)
+SELECT c.mi, c.patient_id, 'platelets_high' AS criterion, c.r_max_date AS evidence_date,
+       c.r_max AS value, {{platelets_high.above}} AS threshold, {{platelets_high.unit}} AS unit,
+       format('platelets {} {} {} (> {})', fmt(c.r_max), {{platelets_high.unit}}, c.r_max_date,
+              fmt({{platelets_high.above}})) AS evidence
+FROM cand c JOIN base b USING (patient_id, mi)
+WHERE b.b_max IS NULL OR b.b_max <= {{platelets_high.above}}

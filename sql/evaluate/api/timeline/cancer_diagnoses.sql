@@ -1,0 +1,3 @@
+SELECT diagnosis_date AS date, 'cancer' AS kind, icd10 AS item,
+       CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS unit
+FROM cancer_diagnoses WHERE patient_id = $patient_id AND diagnosis_date BETWEEN $from_date AND $to_date;

@@ -1,0 +1,50 @@
+-- Macros used by ingest (pipeline/ingest). Created as TEMP macros on the ingest connection.
+
+-- Unit spelling -> lookup key: case, spaces, micro sign (µ, μ, mikro, u), 10⁹ / 10E9 / 10*9 / x10^9,
+-- degree sign. Applied to the spellings in pipeline/data/units.csv and to the reported units alike.
+CREATE OR REPLACE TEMP MACRO aos_unit_key(u) AS
+    regexp_replace(
+        replace(replace(replace(replace(replace(replace(replace(replace(
+            lower(regexp_replace(coalesce(u, ''), '\s+', '', 'g')),
+            'mikro', 'u'), 'µ', 'u'), 'μ', 'u'), '⁹', '^9'), '×', 'x'), '10e9', '10^9'), '10*9', '10^9'), '°', ''),
+        '^x10', '10');
+
+-- Personnummer / samordningsnummer (SPEC §5, Skatteverket): date YYMMDD (day + 60 for
+-- samordningsnummer) and a Luhn check digit over the 10-digit form.
+CREATE OR REPLACE TEMP MACRO aos_digit(d, i) AS TRY_CAST(substr(d, i, 1) AS INTEGER);
+CREATE OR REPLACE TEMP MACRO aos_luhn2(d, i) AS
+    CASE WHEN aos_digit(d, i) < 5 THEN 2 * aos_digit(d, i) ELSE 2 * aos_digit(d, i) - 9 END;
+CREATE OR REPLACE TEMP MACRO aos_luhn_ok(d) AS
+    (aos_luhn2(d, 1) + aos_digit(d, 2) + aos_luhn2(d, 3) + aos_digit(d, 4) + aos_luhn2(d, 5)
+     + aos_digit(d, 6) + aos_luhn2(d, 7) + aos_digit(d, 8) + aos_luhn2(d, 9) + aos_digit(d, 10)) % 10 = 0;
+-- YYYYMMDD where DD may be day + 60; DD % 60 turns 61..91 into 1..31 and 60 into an invalid 0.
+CREATE OR REPLACE TEMP MACRO aos_pnr_date_ok(ymd) AS
+    try_strptime(left(ymd, 6) || lpad(CAST(TRY_CAST(substr(ymd, 7, 2) AS INTEGER) % 60 AS VARCHAR), 2, '0'),
+                 '%Y%m%d') IS NOT NULL;
+-- d: 10 or 12 digits, separator removed.
+CREATE OR REPLACE TEMP MACRO aos_pnr_digits_ok(d) AS
+    CASE WHEN length(d) = 12 THEN left(d, 2) IN ('18', '19', '20') AND aos_pnr_date_ok(left(d, 8))
+         ELSE aos_pnr_date_ok('19' || left(d, 6)) OR aos_pnr_date_ok('20' || left(d, 6)) END
+    AND aos_luhn_ok(right(d, 10));
+-- A text value that is a valid personnummer or samordningsnummer in any accepted form.
+CREATE OR REPLACE TEMP MACRO aos_pnr_valid(s) AS
+    coalesce(regexp_full_match(s, '(\d{2})?\d{6}[-+]?\d{4}')
+             AND aos_pnr_digits_ok(regexp_replace(s, '[-+]', '')), false);
+
+-- Parsing raw text (already trimmed, NULL when empty).
+-- Dates: ISO YYYY-MM-DD (a time part after ' ' or 'T' is ignored) or YYYYMMDD; impossible dates -> NULL.
+CREATE OR REPLACE TEMP MACRO aos_date(x) AS
+    CASE WHEN regexp_full_match(x, '\d{4}-\d{2}-\d{2}([ T].*)?')
+              THEN CAST(try_strptime(left(x, 10), '%Y-%m-%d') AS DATE)
+         WHEN regexp_full_match(x, '\d{8}') THEN CAST(try_strptime(x, '%Y%m%d') AS DATE) END;
+-- Numbers: decimal point or decimal comma, optional sign and exponent; no thousands separators.
+CREATE OR REPLACE TEMP MACRO aos_num(x) AS
+    CASE WHEN regexp_full_match(x, '[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?')
+              THEN TRY_CAST(replace(x, ',', '.') AS DOUBLE) END;
+-- Lab values: a number with an optional comparator '<' or '>' (censored value: the bound).
+CREATE OR REPLACE TEMP MACRO aos_lab_num(x) AS aos_num(regexp_replace(x, '^[<>]\s*', ''));
+CREATE OR REPLACE TEMP MACRO aos_lab_qualifier(x) AS
+    CASE WHEN left(x, 1) IN ('<', '>') AND aos_lab_num(x) IS NOT NULL THEN left(x, 1) END;
+-- A raw value quoted for a quarantine reason (shortened).
+CREATE OR REPLACE TEMP MACRO aos_q(x) AS
+    '''' || CASE WHEN length(x) > 40 THEN left(x, 37) || '...' ELSE x END || '''';

@@ -1,0 +1,48 @@
+"""The rules file: loads, validates with clear errors, hashes."""
+import hashlib
+
+import pytest
+
+from pipeline.cohort.rules import CRITERIA_PARAMS, load_rules
+from pipeline.errors import UsageError
+
+SPEC_CRITERIA = {"contact_spike", "drug_rise", "alp_high", "calcium_high", "hb_low", "esr_high",
+                 "platelets_high", "weight_loss", "malaise_fatigue", "appetite_loss", "fever", "pain"}
+
+
+def test_default_rules_cover_every_spec_criterion_with_metadata():
+    r = load_rules()
+    assert set(r.criteria) == SPEC_CRITERIA == set(CRITERIA_PARAMS)
+    for c in r.criteria.values():
+        assert c["source"] and c["rationale"] and c["description_sv"] and c["reviewed"]
+    assert r.data["cohort"]["min_criteria"] == 2
+    assert r.data["cohort"]["min_age"] == 18
+    assert r.data["route"]["ferritin_below"] == 30
+    assert r.codes("appetite_loss") == ["R630"]
+    assert r.sha256 == hashlib.sha256(r.path.read_bytes()).hexdigest()
+
+
+def _variant(tmp_path, old, new):
+    text = load_rules().path.read_text(encoding="utf-8")
+    assert old in text
+    p = tmp_path / "r.toml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("min_criteria = 2", "min_criteria = \"two\"", "min_criteria"),
+    ("above = 1.9", "above = -1.9", "alp_high] above"),
+    ("[criteria.pain]", "[criteria.pains]", "unknown criterion pains"),
+    ("codes = [\"R53\"]", "codes = [\"53\"]", "not an ICD-10 code"),
+    ("recent_months = 3", "recent_months = 0", "recent_months"),
+    ("version = \"aos-rules-v1\"", "version = ", "not valid TOML"),
+])
+def test_invalid_rules_are_refused_with_a_clear_message(tmp_path, old, new, message):
+    with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_rules(_variant(tmp_path, old, new))
+
+
+def test_codes_are_normalised(tmp_path):
+    r = load_rules(_variant(tmp_path, 'codes = ["R634", "R64"]', 'codes = ["r63.4", "R64"]'))
+    assert r.codes("weight_loss") == ["R634", "R64"]

@@ -1,0 +1,111 @@
+"""`aos run --db ... --month ...` (cohort-only path): outputs, determinism, manifest, errors."""
+import csv
+import json
+
+import pytest
+
+from pipeline.cohort.rules import load_rules
+from pipeline.commands import run as run_command
+from pipeline.errors import AosError
+from tests.cohort.population import load, random_population
+
+
+
+def main(argv):
+    """`aos run ...` as pipeline.cli.main runs it (built here so that the test does not
+    depend on the other subcommands being importable)."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="aos")
+    run_command.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    try:
+        return run_command.run(args)
+    except AosError as exc:
+        return exc.exit_code
+
+
+CSVS = ("sensitive/review_list.csv", "sensitive/criteria.csv", "releasable/attrition.csv")
+
+
+@pytest.fixture()
+def db_file(tmp_path):
+    def make(name="aos.duckdb", seed=11):
+        path = tmp_path / name
+        load(random_population(seed, n=80), str(path)).close()
+        return str(path)
+    return make
+
+
+def test_identical_inputs_give_byte_identical_csvs(db_file, tmp_path):
+    a, b = db_file("a.duckdb"), db_file("b.duckdb")
+    assert main(["run", "--db", a, "--month", "2024-10", "--to", "2024-12",
+                 "--out", str(tmp_path / "out1"), "--quiet"]) == 0
+    assert main(["run", "--db", b, "--month", "2024-10", "--to", "2024-12",
+                 "--out", str(tmp_path / "out2"), "--quiet"]) == 0
+    for rel in CSVS:
+        one, two = (tmp_path / "out1" / rel).read_bytes(), (tmp_path / "out2" / rel).read_bytes()
+        assert one == two, rel
+        assert one.count(b"\n") > 1, f"{rel} has no data rows"
+
+
+def test_csv_columns_and_formats(db_file, tmp_path):
+    db = db_file()
+    out = tmp_path / "out"
+    assert main(["run", "--db", db, "--month", "2024-12", "--out", str(out), "--quiet"]) == 0
+    with open(out / CSVS[0], encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["month", "care_unit_id", "patient_id", "new_episode", "n_criteria",
+                             "criteria", "route", "prior_cancer", "evidence"]
+    assert {r["month"] for r in rows} == {"2024-12"}
+    assert {r["new_episode"] for r in rows} <= {"true", "false"}
+    for r in rows:
+        crit = r["criteria"].split(";")
+        assert crit == sorted(crit) and int(r["n_criteria"]) == len(crit) >= 2
+    with open(out / CSVS[1], encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert header == ["month", "patient_id", "criterion", "evidence_date", "value", "threshold", "unit"]
+    with open(out / CSVS[2], encoding="utf-8") as f:
+        att = list(csv.DictReader(f))
+    for r in att:  # a count from 1 to 4 is never shown
+        for k in ("n_before", "n_excluded", "n_after"):
+            assert r[k] == "" or not 1 <= int(r[k]) <= 4
+        assert r["suppressed"] == ("true" if "" in (r["n_before"], r["n_excluded"], r["n_after"]) else "false")
+    assert any(r["suppressed"] == "true" for r in att)
+    region = [r for r in att if r["care_unit_id"] == "ALL"]
+    assert [int(r["step_no"]) for r in region] == [1, 2, 3, 4, 5, 6]
+    assert region[0]["n_before"] == "80"
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["rules"]["sha256"] == load_rules().sha256
+    assert manifest["months"] == ["2024-12"]
+    assert len(manifest["lookback_months"]) == 6
+    assert manifest["not_evaluable"] == []
+    assert manifest["output_rows"]["sensitive/review_list.csv"] == len(rows)
+    assert {i["table"] for i in manifest["inputs"]} >= {"patients", "contacts", "lab_results"}
+    assert "criterion_hb_low" in manifest["timings"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".aos-run-")]
+
+
+def test_other_rules_file_changes_the_result_and_the_hash(db_file, tmp_path):
+    db = db_file()
+    text = load_rules().path.read_text(encoding="utf-8").replace("min_criteria = 2", "min_criteria = 1")
+    rules = tmp_path / "one.toml"
+    rules.write_text(text, encoding="utf-8")
+    assert main(["run", "--db", db, "--month", "2024-12", "--out", str(tmp_path / "o2"), "--quiet"]) == 0
+    assert main(["run", "--db", db, "--month", "2024-12", "--out", str(tmp_path / "o1"),
+                 "--rules", str(rules), "--quiet"]) == 0
+    n2 = (tmp_path / "o2" / CSVS[0]).read_text().count("\n")
+    n1 = (tmp_path / "o1" / CSVS[0]).read_text().count("\n")
+    assert n1 > n2
+    m = json.loads((tmp_path / "o1" / "run_manifest.json").read_text())
+    assert m["rules"]["sha256"] != load_rules().sha256
+
+
+@pytest.mark.parametrize("argv", [["--month", "2024-13"], ["--month", "2024-12", "--to", "2024-11"],
+                                  ["--month", "2024-12", "--rules", "/nonexistent.toml"]])
+def test_bad_usage_exits_2(db_file, tmp_path, argv):
+    db = db_file()
+    assert main(["run", "--db", db, "--out", str(tmp_path / "o"), "--quiet", *argv]) == 2
+
+
+def test_missing_database_exits_2(tmp_path):
+    assert main(["run", "--db", str(tmp_path / "none.duckdb"), "--month", "2024-12"]) == 2

@@ -80,12 +80,13 @@ def report_hook(args, db_path: str, info: dict) -> None:
         return
     from ..report import write_report
     month = info["months"][-1]
-    path = write_report(db_path, month, args.out, lang=getattr(args, "lang", "sv"))
+    path = write_report(db_path, month, args.stage, lang=getattr(args, "lang", "sv"))
+    path = Path(args.out) / path.name
     if not args.quiet:
         print(f"report for {month}: {path}", flush=True)
 
 
-def run(args) -> int:
+def _run(args) -> int:
     import duckdb
 
     from ..cohort import engine
@@ -135,7 +136,7 @@ def run(args) -> int:
         }
         t0 = time.perf_counter()
         manifest["timings"] = timings
-        write_outputs(con, args.out, info["months"], manifest)
+        write_outputs(con, args.stage, info["months"], manifest)
         timings["outputs"] = round(time.perf_counter() - t0, 3)
         engine.drop_temp(con)
     finally:
@@ -149,3 +150,53 @@ def run(args) -> int:
         say(f"baseline incomplete: {', '.join(info['baseline_incomplete'])}")
     report_hook(args, str(db), info)
     return 0
+
+
+def run(args) -> int:
+    """Atomic `aos run`: on any failure the database and --out are left as they were.
+
+    Outputs are written to a staging directory beside --out and moved into place at the end.
+    When EXTRACT_DIR is given, an existing database is copied first and restored on failure
+    (the ingest commits before the cohort is computed); a new database is removed.
+    """
+    import shutil
+    import tempfile
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    db = Path(args.db)
+    backup = None
+    db_existed = db.exists()
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.run-", dir=out.parent))
+    args.stage = str(stage)
+    try:
+        if args.extract_dir and db_existed:
+            backup = db.with_name(db.name + ".run-backup")
+            shutil.copy2(db, backup)
+        rc = _run(args)
+        out.mkdir(parents=True, exist_ok=True)
+        for item in sorted(stage.iterdir()):
+            target = out / item.name
+            if target.is_dir() and item.is_dir():
+                for sub in sorted(item.iterdir()):
+                    dest = target / sub.name
+                    if dest.is_dir():
+                        shutil.rmtree(dest)
+                    sub.replace(dest)
+            else:
+                if target.is_dir():
+                    shutil.rmtree(target)
+                item.replace(target)
+        return rc
+    except BaseException:
+        if backup is not None and backup.exists():
+            backup.replace(db)
+            Path(f"{db}.wal").unlink(missing_ok=True)
+        elif args.extract_dir and not db_existed:
+            for p in (db, Path(f"{db}.wal")):
+                p.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from matplotlib.image import imread
 
 from .. import __version__, disclosure, schema
 from ..errors import DataRefused, UsageError
+from ..sqlfiles import statements
 from . import config, figures, html, measures, pathway, quality, sections, sql, xlsx, yield_
 from .cells import Cells
 from .context import Context, add_months, ym
@@ -59,7 +60,7 @@ def _prepare(con, db_path: Path) -> set[str]:
 
 
 def _meta(con) -> dict:
-    cur = con.execute(sql._statements("extract_meta")[0])
+    cur = con.execute(statements(sql.REPORT_SQL / "extract_meta.sql")[0])
     row = cur.fetchone()
     if row is None:
         return {}

@@ -193,11 +193,12 @@ def test_swedish_is_the_default_language(report_sv):
     assert '<html lang="sv">' in text and "Månatlig".lower() in text.lower()
 
 
-def _headline(out: Path) -> dict:
+def headline(out: Path, month: str = REPORT_MONTH) -> dict:
+    """The headline numbers of a report: region measures of `month` and the pooled yields."""
     m = read_csv(out / "releasable" / "measures.csv")
     y = read_csv(out / "releasable" / "yield.csv")
     head = {f"{r['measure']}:{part}": r[part] for r in m
-            if r["month"] == REPORT_MONTH and r["group_type"] == "region" and r["measure"] in
+            if r["month"] == month and r["group_type"] == "region" and r["measure"] in
             ("listed_adults", "new_episodes_per_1000", "aos_starts_per_1000", "on_review_list_per_1000")
             for part in ("numerator", "ratio")}
     for r in y:
@@ -209,7 +210,7 @@ def _headline(out: Path) -> dict:
 
 def test_headline_snapshot(report_en):
     """Change on purpose only: AOS_UPDATE_SNAPSHOTS=1 rewrites the snapshot."""
-    got = _headline(report_en)
+    got = headline(report_en)
     if os.environ.get("AOS_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
         if not os.environ.get("AOS_UPDATE_SNAPSHOTS") == "1":
             pytest.fail(f"{SNAPSHOT} missing: run with AOS_UPDATE_SNAPSHOTS=1 to create it")

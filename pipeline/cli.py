@@ -10,7 +10,7 @@ from . import __version__
 from .errors import AosError
 
 # Order = order in `aos --help`.
-COMMANDS = ("demo", "ingest", "evaluate", "run", "report", "synth")
+COMMANDS = ("demo", "ingest", "run", "report", "evaluate", "synth")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,18 +7,10 @@ from datetime import date
 import duckdb
 
 from pipeline import schema
+from pipeline.paths import SQL_DIR
 
-COHORT_DDL = """
-CREATE TABLE IF NOT EXISTS cohort_runs (month DATE, rules_version VARCHAR, rules_hash VARCHAR,
-    baseline_incomplete BOOLEAN, not_evaluable VARCHAR, computed_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS criteria_met (month DATE, patient_id VARCHAR, criterion VARCHAR,
-    evidence_date DATE, value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR);
-CREATE TABLE IF NOT EXISTS review_list (month DATE, care_unit_id VARCHAR, patient_id VARCHAR,
-    new_episode BOOLEAN, n_criteria INT, criteria VARCHAR, route VARCHAR, prior_cancer BOOLEAN,
-    evidence VARCHAR);
-CREATE TABLE IF NOT EXISTS attrition (month DATE, care_unit_id VARCHAR, step_no INT, step VARCHAR,
-    n_before BIGINT, n_excluded BIGINT, n_after BIGINT);
-CREATE TABLE IF NOT EXISTS eligible_adults (month DATE, patient_id VARCHAR, care_unit_id VARCHAR);
+# The engine's own cohort-table DDL, plus a small stand-in for its features table.
+COHORT_DDL = (SQL_DIR / "cohort" / "tables.sql").read_text(encoding="utf-8") + """
 CREATE TABLE IF NOT EXISTS patient_month_features (month DATE, patient_id VARCHAR, age INT,
     sex VARCHAR, care_unit_id VARCHAR, contact_days_r INT, hb_min_r DOUBLE, alp_max_r DOUBLE,
     alp_high BOOLEAN, hb_low BOOLEAN);

@@ -1,8 +1,7 @@
 """A tiny deterministic database for the report tests: canonical tables from
 pipeline.schema plus the cohort tables of docs/architecture.md, filled directly.
 
-COHORT_DDL is the one place the cohort-table layout is written down for these tests; swap
-it for the engine's own DDL (sql/cohort/tables.sql) once that is settled.
+The cohort tables come from the engine's own DDL (sql/cohort/tables.sql).
 """
 from __future__ import annotations
 
@@ -14,18 +13,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema
+from pipeline.paths import SQL_DIR
 
-COHORT_DDL = """
-CREATE TABLE cohort_runs (month DATE, rules_version VARCHAR, rules_hash VARCHAR,
-    baseline_incomplete BOOLEAN, not_evaluable VARCHAR, computed_at TIMESTAMP);
-CREATE TABLE criteria_met (month DATE, patient_id VARCHAR, criterion VARCHAR, evidence_date DATE,
-    value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR);
-CREATE TABLE review_list (month DATE, care_unit_id VARCHAR, patient_id VARCHAR, new_episode BOOLEAN,
-    n_criteria INTEGER, criteria VARCHAR, route VARCHAR, prior_cancer BOOLEAN, evidence VARCHAR);
-CREATE TABLE attrition (month DATE, care_unit_id VARCHAR, step_no INTEGER, step VARCHAR,
-    n_before BIGINT, n_excluded BIGINT, n_after BIGINT);
-CREATE TABLE eligible_adults (month DATE, patient_id VARCHAR, care_unit_id VARCHAR);
-"""
+# The engine's own DDL for the cohort tables: one declaration, shared with the tests.
+COHORT_DDL = (SQL_DIR / "cohort" / "tables.sql").read_text(encoding="utf-8")
 
 REPORT_MONTH = "2025-06"
 FIRST_MONTH = date(2023, 7, 1)

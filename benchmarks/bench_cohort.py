@@ -12,13 +12,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import duckdb
 import psutil
 
+from benchmarks.memory import PeakRSS
 from pipeline.cohort import engine
 from pipeline.cohort.rules import load_rules
 
@@ -31,29 +31,6 @@ SCAN_COLUMNS = {"patients": "birth_year", "contacts": "year(contact_date)",
                 "prescriptions": "coalesce(ddd, 0)", "lab_results": "value",
                 "diagnoses": "length(icd10)", "observations": "value",
                 "referrals": "year(event_date)", "cancer_diagnoses": "year(diagnosis_date)"}
-
-
-class PeakRSS:
-    """Samples this process's resident memory (DuckDB runs in-process) in a thread."""
-
-    def __init__(self, every: float = 0.05):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
-        self.proc = psutil.Process()
-
-    def __enter__(self):
-        self.peak = self.proc.memory_info().rss
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(self.every)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self.thread.join()
 
 
 def scale() -> float:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_cohort import extract, scale
-from benchmarks.bench_ingest import PeakRSS
+from benchmarks.memory import PeakRSS
 from pipeline.commands import evaluate as command
 from pipeline.ingest import ingest_extract
 

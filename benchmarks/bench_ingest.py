@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import duckdb
 import psutil
 
+from benchmarks.memory import PeakRSS
 from pipeline.ingest import ingest_extract
 
 LAB_ROWS = 10_000_000
@@ -64,29 +64,6 @@ def to_latin1(path: Path) -> None:
         while chunk := src.read(16 << 20):
             dst.write(chunk)
     tmp.replace(path)
-
-
-class PeakRSS:
-    """Samples this process's resident memory in a thread."""
-
-    def __init__(self, every: float = 0.05):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
-        self.proc = psutil.Process()
-
-    def __enter__(self):
-        self.peak = self.proc.memory_info().rss
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(self.every)
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self.thread.join()
 
 
 def run_one(work: Path, label: str, swedish: bool, n_lab: int) -> dict:

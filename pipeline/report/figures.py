@@ -39,14 +39,19 @@ def trend(measures: pd.DataFrame, msg: Messages, path: Path) -> Path:
             ax.plot(d.month, d.ratio, style, label=msg("m_" + measure), markersize=3)
             drawn = True
     if drawn:
-        ax.set_ylabel(msg("fig_per_1000"))
-        ax.legend(fontsize=8)
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-        ax.grid(alpha=0.3)
+        _style_monthly(ax, msg)
     else:
         _empty(ax, msg)
     ax.set_title(msg("fig_trend_title"), fontsize=10)
     return _save(fig, path)
+
+
+def _style_monthly(ax, msg: Messages) -> None:
+    """Axis styling shared by the per-1,000 monthly charts."""
+    ax.set_ylabel(msg("fig_per_1000"))
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="x", rotation=60, labelsize=7)
+    ax.grid(alpha=0.3)
 
 
 def deciles(measures: pd.DataFrame, msg: Messages, path: Path) -> Path:
@@ -62,10 +67,7 @@ def deciles(measures: pd.DataFrame, msg: Messages, path: Path) -> Path:
                     linestyle="-" if median else "--", alpha=1 if median else 0.6,
                     label=msg("fig_median") if median else None)
         ax.plot([], [], color="#1f4e79", linestyle="--", alpha=0.6, label=msg("fig_deciles"))
-        ax.set_ylabel(msg("fig_per_1000"))
-        ax.legend(fontsize=8)
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-        ax.grid(alpha=0.3)
+        _style_monthly(ax, msg)
     else:
         _empty(ax, msg)
     ax.set_title(msg("fig_deciles_title"), fontsize=10)

@@ -32,6 +32,8 @@ class IngestSummary:
             if f.unknown_analytes:
                 names = ", ".join(f"{k} ({v:,})" for k, v in list(f.unknown_analytes.items())[:5])
                 note = f"unknown analytes loaded as given: {names}"
+            if f.unknown_sex:
+                note = f"{f.unknown_sex:,} with sex unknown (kept; esr_high and the Hb sex limit not evaluable)"
             nums = ("", "", "", "") if f.skipped else (
                 f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_already_present:,}", f"{f.rows_quarantined:,}")
             rows.append((f.table, f.source_file, f.format, *nums, note))

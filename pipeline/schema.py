@@ -287,5 +287,5 @@ def create_all(con) -> None:
         con.execute(ddl(t))
     # databases made before SPEC v1.1 declared patients.sex NOT NULL (unknown sex is now kept)
     if con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'patients' "
-                   "AND constraint_type = 'NOT NULL' AND constraint_column_names = ['sex']").fetchone()[0]:
+                   "AND constraint_type = 'NOT NULL' AND constraint_column_names = ['sex']").fetchall()[0][0]:
         con.execute("ALTER TABLE patients ALTER COLUMN sex DROP NOT NULL")

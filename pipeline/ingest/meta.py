@@ -37,6 +37,8 @@ def resolve_dates(con, declared: dict, parsed: dict[str, str], today: dt.date) -
     derived = []
     if dates["extract_date"] is None:
         dates["extract_date"] = max_valid_date(con, parsed, list(EVENT_DATES), today)
+        if dates["extract_date"] is None:  # every date after today: date-shifted research data
+            dates["extract_date"] = max_valid_date(con, parsed, list(EVENT_DATES), dt.date.max)
         derived.append("extract_date")
     check_declared(dates, derived, today)
     if dates["data_complete_until"] is None:

@@ -61,7 +61,10 @@ def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
     if kind == "date":
         v = f"aos_date({x})"
         checks = [_missing(n)] if required else []
-        checks += [_bad(n, v, "is not a valid date (YYYY-MM-DD or YYYYMMDD)"),
+        checks += [(f"regexp_full_match({x}, '[+-]?\\d{{1,7}}')",  # no value echoed
+                    quote(f"{n}: a plain number, not a date (day counts are read only from a "
+                          "Parquet DATE column)")),
+                   _bad(n, v, "is not a valid date (YYYY-MM-DD or YYYYMMDD)"),
                    (f"{v} < DATE '1900-01-01'", f"'{n}: ' || aos_q({x}) || ' is before 1900'")]
         return ColumnSQL(n, v, checks)
     if kind == "year":

@@ -49,3 +49,9 @@ CREATE OR REPLACE TEMP MACRO aos_lab_qualifier(x) AS
 -- A raw value quoted for a quarantine reason (shortened).
 CREATE OR REPLACE TEMP MACRO aos_q(x) AS
     '''' || CASE WHEN length(x) > 40 THEN left(x, 37) || '...' ELSE x END || '''';
+-- A quarantine reason without the cell value: quoted values, a value before "is after" and row
+-- numbers removed, so that reasons group into categories (messages name the category only).
+CREATE OR REPLACE TEMP MACRO aos_reason_category(r) AS
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(r,
+        '''.*''', '…'), '^(\w+): \S+ is after', '\1: … is after'),
+        '\d+ different rows', 'several different rows'), ' \(rows [^)]*\)| of row \d+', '');

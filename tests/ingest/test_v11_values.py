@@ -27,7 +27,7 @@ def test_impossible_lab_values_are_quarantined_naming_the_limit(tmp_path):
             "p1,2025-01-20,ferritin,100001,ng/mL\n")  # 11
     x = write_extract(tmp_path / "x", lab_results=labs)
     db = tmp_path / "a.duckdb"
-    s = ingest(x, db)
+    s = ingest(x, db, accept_quarantine=["lab_results.csv"])  # 7 of 11: refused otherwise
     assert reasons(db, "lab_results") == {
         1: "impossible value: hb below 10 g/L", 2: "impossible value: hb below 10 g/L",
         4: "impossible value: hb above 300 g/L", 5: "impossible value: alp below 0.05 µkat/L",
@@ -49,7 +49,7 @@ def test_impossible_observations(tmp_path):
            "p1,2025-01-14,weight,70,kg\n")
     x = write_extract(tmp_path / "x", observations=obs)
     db = tmp_path / "a.duckdb"
-    s = ingest(x, db)
+    s = ingest(x, db, accept_quarantine=["observations.csv"])  # 3 of 5
     assert reasons(db, "observations") == {1: "impossible value: weight below 1 kg",
                                            3: "impossible value: weight above 400 kg",
                                            4: "impossible value: height is negative"}

@@ -97,3 +97,18 @@ def test_limits_are_data_in_the_canonical_unit():
     for r in limits:
         assert r["unit"] == canonical[r["analyte"]] and r["source"], r
         assert 0 <= float(r["lowest"]) < float(r["highest"]), r
+
+
+def test_a_database_from_before_v11_accepts_unknown_sex(tmp_path):
+    """Databases created before SPEC v1.1 declared patients.sex NOT NULL; ingest lifts it."""
+    import duckdb
+
+    from pipeline import schema
+    db = tmp_path / "a.duckdb"
+    with duckdb.connect(str(db)) as con:
+        old = schema.ddl(schema.table("patients")).replace("sex VARCHAR", "sex VARCHAR NOT NULL")
+        assert "sex VARCHAR NOT NULL" in old
+        con.execute(old)
+    patients = "patient_id,birth_year,sex,care_unit_id\np1,1950,F,u\np2,1960,,u\n"
+    ingest(write_extract(tmp_path / "x", patients=patients), db)
+    assert sorted(rows(db, "SELECT patient_id, sex FROM patients")) == [("p1", "F"), ("p2", None)]

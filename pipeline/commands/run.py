@@ -32,8 +32,9 @@ and the tables cohort_runs, criteria_met, review_list, attrition, eligible_adult
 patient_month_features into the database (recomputing a month replaces its rows).
 """
 EPILOG = """\
-exit codes: 0 done; 1 data refused by ingest; 2 bad usage (bad month, missing database,
-invalid rules file).
+exit codes: 0 done; 1 data refused by ingest; 2 bad usage (bad month, a month starting after
+the extract's data_complete_until or long before its first data, missing database, invalid
+rules file).
 
 examples:
   aos run data/extract-2025-06 --month 2025-06
@@ -57,6 +58,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="rules file (default: pipeline/data/rules/aos-rules-v1.toml)")
     p.add_argument("--mapping", metavar="MAP.toml",
                    help="source mapping for the ingest (see aos ingest --help)")
+    from .ingest import add_accept_flags
+    add_accept_flags(p)
     p.add_argument("--lang", default="sv", choices=("sv", "en"),
                    help="report language (default: sv)")
     p.add_argument("--no-report", action="store_true",
@@ -106,7 +109,8 @@ def _run(args) -> int:
         from ..ingest import ingest_extract
         t0 = time.perf_counter()
         summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping,
-                                 progress=not args.quiet)
+                                 progress=not args.quiet, accept_empty=getattr(args, "accept_empty", ()),
+                                 accept_quarantine=getattr(args, "accept_quarantine", ()))
         timings["ingest"] = round(time.perf_counter() - t0, 3)
         if not args.quiet:
             print(summary.format(), flush=True)

@@ -199,12 +199,34 @@ def _stage_csv(con, table, path, stg, renames, hints, progress, check) -> Staged
             continue
         except _Ragged as exc:
             if newlines:
-                raise DataRefused(f"{path.name}: not a regular table: {exc}") from None
+                raise DataRefused(ragged_message(path, enc, sep, len(header))
+                                  or f"{path.name}: not a regular table: {exc}") from None
             newlines = True
             continue
         label = {"utf8": "UTF-8", "latin-1": "Latin-1", "cp1252": "Windows-1252"}[enc]
         sep_label = {"\t": "tab"}.get(sep, sep)
         return Staged(table, path.name, stg, names, rows, f"CSV {label} '{sep_label}'")
+
+
+def ragged_message(path: Path, enc: str, sep: str, expected: int) -> str | None:
+    """'<file>: line N has K fields, expected E (M lines are ragged)' for a file already known
+    to be ragged (one streaming pass; never the line's text). None when every record fits."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    first, count, line = None, 0, 1
+    encoding = {"utf8": "utf-8-sig"}.get(enc, enc)
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=sep)
+        next(reader, None)  # header
+        line = reader.line_num + 1
+        for record in reader:
+            if record and len(record) != expected:
+                count += 1
+                first = first or (line, len(record))
+            line = reader.line_num + 1
+    if first is None:
+        return None
+    lines = "1 line is ragged" if count == 1 else f"{count:,} lines are ragged"
+    return f"{path.name}: line {first[0]:,} has {first[1]} fields, expected {expected} ({lines})"
 
 
 class _NotUtf8(Exception):

@@ -11,7 +11,7 @@ import duckdb
 
 from .. import schema
 from ..errors import DataRefused, UsageError
-from . import load, meta, normalise, personnummer, read, reference
+from . import emptiness, load, meta, normalise, personnummer, read, reference
 from .extract import extract_id, find_files, read_config, sha256_file
 from .mapping import SourceMapping, load_mapping
 from .summary import IngestSummary
@@ -29,11 +29,13 @@ def _say(progress: bool):
     return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
 
 
-def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True) -> IngestSummary:
+def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
+                   accept_empty=(), accept_quarantine=()) -> IngestSummary:
     """Validate and load `extract_dir` into the DuckDB database `db_path`.
 
     `mapping`: a SourceMapping, a path to a mapping TOML, or None. Raises DataRefused for a
     file-level problem; the database is then left exactly as it was (a new file is removed).
+    `accept_empty` (required table names) / `accept_quarantine` (file names): see emptiness.py.
     """
     extract_dir = Path(extract_dir)
     if not isinstance(mapping, SourceMapping):
@@ -45,6 +47,7 @@ def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True) ->
         f.sha256 = sha256_file(f.path)
     eid = extract_id(files, cfg)
     summary = IngestSummary(eid, str(extract_dir), str(db_path))
+    summary.accept = (tuple(accept_empty or ()), tuple(accept_quarantine or ()))
     db_path = Path(db_path)
     created = not db_path.exists()
     try:
@@ -116,6 +119,7 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         clock = time.perf_counter()
         load.finalise(con, schema.table(name), parsed[name], results[name], eid, dates["extract_date"], now)
         _lap(summary, f"validate and load {name}", clock)
+    emptiness.check(con, eid, summary, *summary.accept)
     stamp = dt.datetime.now()
     for r in results.values():
         if not r.skipped:

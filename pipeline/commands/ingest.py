@@ -45,6 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from pathlib import Path
 
+    from .. import log
     from ..ingest import ingest_extract
 
     if not Path(args.extract_dir).is_dir():
@@ -54,7 +55,6 @@ def run(args) -> int:
         raise UsageError(f"--db {args.db}: is a directory; give a database file path")
     if not db.parent.exists():
         raise UsageError(f"--db {args.db}: directory {db.parent} does not exist")
-    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping, progress=not args.quiet)
-    if not args.quiet:
-        print(summary.format())
+    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping)
+    log.result(summary.format(), args.quiet)
     return 0

@@ -91,8 +91,9 @@ def setup(verbose: int = 0, quiet: bool = False, log_file: Path | None = None) -
 
 
 def result(message: str, quiet: bool = False) -> None:
-    """A result line: on stdout (unless quiet) and in the log file."""
-    logging.getLogger(ROOT).info(message, extra=RESULT)
+    """Result lines: on stdout (unless quiet) and in the log file, one record per line."""
+    for line in message.splitlines():
+        logging.getLogger(ROOT).info(line, extra=RESULT)
     if not quiet:
         print(message, flush=True)
 

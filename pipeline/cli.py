@@ -71,12 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def default_log_file(args) -> Path | None:
-    """OUT.log beside --out (else DB.log beside --db); None for a command that writes nothing."""
+    """OUT.log beside --out (its directory is made, as the command makes --out), else DB.log
+    beside --db when that directory exists; None for a command that writes nothing."""
     target = getattr(args, "out", None) or getattr(args, "db", None)
     if not target or args.command == "check":
         return None
     path = Path(os.path.abspath(target))  # no resolve(): --out may be a symlink
-    return path.with_name(path.name + ".log") if path.name else None
+    if not path.name or (not getattr(args, "out", None) and not path.parent.is_dir()):
+        return None
+    return path.with_name(path.name + ".log")
 
 
 def _fallback_log_file(command: str) -> Path:

@@ -73,6 +73,13 @@ def test_default_log_is_beside_the_outputs_and_appended(tmp_path, capsys):
     assert text.count("aos ingest started") == 2 and "every file was already ingested" in text
 
 
+def test_default_log_does_not_make_a_missing_database_directory(tmp_path, capsys):
+    db = tmp_path / "missing" / "a.duckdb"
+    assert cli.main(["ingest", str(CANONICAL), "--db", str(db)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not db.parent.exists()
+
+
 def test_verbose_shows_debug_lines(tmp_path, capsys):
     assert cli.main(["-v", "ingest", str(CANONICAL), "--db", str(tmp_path / "a.duckdb")]) == 0
     assert "aos ingest started" in capsys.readouterr().err  # a file-only line, shown with -v

@@ -3,6 +3,7 @@ stderr and a log file, -v/-q/--log-file before or after the command, exit code 3
 internal error with the traceback in the log, and an AosError's own exit code kept."""
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli
+from pipeline import cli, log
 from pipeline.errors import AosError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,3 +142,26 @@ def test_unwritable_log_file_is_bad_usage(tmp_path, capsys):
                      "--log-file", str(tmp_path)]) == 2  # a directory
     assert "--log-file" in capsys.readouterr().err
     assert not (tmp_path / "a.duckdb").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream,quiet,drawn", [(_Terminal, False, True), (_Terminal, True, False),
+                                               (io.StringIO, False, False)])
+def test_progress_bars_only_on_a_terminal_and_never_with_quiet(stream, quiet, drawn, monkeypatch):
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv("TERM", "xterm")  # CI may say dumb: rich then draws nothing
+    for name in ("TTY_INTERACTIVE", "TTY_COMPATIBLE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    session = log.setup(quiet=quiet)
+    try:
+        with log.progress_bar("synth-test", total=10) as bar:
+            bar.update(completed=5, note="5 patients")
+    finally:
+        session.close()
+    assert ("synth-test" in err.getvalue()) is drawn
+    assert drawn or err.getvalue() == ""

@@ -3,6 +3,7 @@ without writing a database."""
 from __future__ import annotations
 
 import argparse
+import tempfile
 import uuid
 
 from ..errors import DataRefused, UsageError
@@ -17,7 +18,8 @@ validation and quarantine as `aos ingest`) into a database held in memory only, 
   - the review criteria that would not be evaluable (their input table is missing), those
     evaluated with part of their input, and the exclusions that could not be applied;
   - or, when the extract would be refused, why (file, column, reason).
-Nothing is written: no database file and no outputs."""
+Nothing is written: no database file and no outputs (a large extract may spill to a temporary
+directory that is removed at the end)."""
 EPILOG = """\
 exit codes: 0 the extract would load; 1 it would be refused (as aos ingest); 2 bad usage.
 
@@ -68,7 +70,9 @@ def run(args) -> int:
     # connection keeps it alive to read the result, and closing it frees everything.
     name = f":memory:aos_check_{uuid.uuid4().hex}"
     con = duckdb.connect(name)
+    spill = tempfile.TemporaryDirectory(prefix="aos-check-")  # not DuckDB's default ./.tmp
     try:
+        con.execute(f"SET temp_directory = '{spill.name}'")
         try:
             summary = ingest_extract(args.extract_dir, name, mapping=args.mapping)
         except DataRefused as exc:
@@ -78,6 +82,7 @@ def run(args) -> int:
         present = present_tables(con)
     finally:
         con.close()
+        spill.cleanup()
     ev = evaluability(rules, set(present))
     lines = [summary.format()]
     if reasons:

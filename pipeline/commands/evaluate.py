@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-import duckdb
-
+from .. import log
 from ..errors import DataRefused, UsageError
-from ..evaluate import backtest, model, render
-from ..evaluate.disclosure import suppress
-from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
-from ..evaluate.settings import add_months, default_rules, load_settings, month_label, parse_month, with_rules
+
+logger = logging.getLogger(__name__)
 
 HELP = "back-test the review rules and a learned risk model over a range of months"
 
@@ -43,6 +42,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    import duckdb
+
+    from ..evaluate import backtest, model, render
+    from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
+    from ..evaluate.disclosure import suppress
+    from ..evaluate.settings import (add_months, default_rules, load_settings, month_label,
+                                     parse_month, with_rules)
+
     t0 = time.perf_counter()
     first, last = parse_month(args.first, "--from"), parse_month(args.last, "--to")
     if first > last:
@@ -54,14 +61,16 @@ def run(args) -> int:
     settings, criteria = load_settings(), ()
     if rules_path is not None:
         settings, criteria = with_rules(settings, rules_path)
-    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    say = logger.info
     timings: dict[str, float] = {}
 
     try:
         con = duckdb.connect(str(db))
     except duckdb.Error as exc:
         raise UsageError(f"cannot open {db} as a DuckDB database: {exc}") from None
+    stack = ExitStack()
     try:
+        bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
             raise DataRefused(f"{db}: table patients is missing or empty: no data to evaluate")
@@ -77,12 +86,14 @@ def run(args) -> int:
         step = time.perf_counter()
         computed = ensure_months(con, months, rules_path, progress=say)
         timings["cohort_months"] = round(time.perf_counter() - step, 3)
+        bar.advance()
 
         step = time.perf_counter()
         say("evaluate: back-testing criteria, pairs and min_criteria 1-4")
         bt = backtest.run_backtest(con, first, last, settings, criteria)
         timings["backtest"] = round(time.perf_counter() - step, 3)
         say(f"evaluate: {len(bt.table)} rules; {bt.n_sensitivity_cancers} cancers in the period")
+        bar.advance()
 
         step = time.perf_counter()
         if args.no_model:
@@ -93,6 +104,7 @@ def run(args) -> int:
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
         timings["model"] = round(time.perf_counter() - step, 3)
     finally:
+        stack.close()
         con.close()
 
     manifest = {
@@ -107,8 +119,10 @@ def run(args) -> int:
         "model_skipped": rep.skipped,
     }
     out = render.write_outputs(Path(args.out), bt, rep, settings, manifest)
-    say(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings))
+    quiet = getattr(args, "quiet", False)  # set by pipeline.cli (-q)
+    log.result(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings),
+               quiet)
     if not rep.skipped:
-        say(render.model_answer(render.model_tables(rep), settings.review_min_criteria))
-    say(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s")
+        log.result(render.model_answer(render.model_tables(rep), settings.review_min_criteria), quiet)
+    log.result(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s", quiet)
     return 0

@@ -58,6 +58,7 @@ def add_accept_flags(p) -> None:
 def run(args) -> int:
     from pathlib import Path
 
+    from .. import log
     from ..ingest import ingest_extract
 
     if not Path(args.extract_dir).is_dir():
@@ -67,8 +68,7 @@ def run(args) -> int:
         raise UsageError(f"--db {args.db}: is a directory; give a database file path")
     if not db.parent.exists():
         raise UsageError(f"--db {args.db}: directory {db.parent} does not exist")
-    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping, progress=not args.quiet,
+    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping,
                              accept_empty=args.accept_empty, accept_quarantine=args.accept_quarantine)
-    if not args.quiet:
-        print(summary.format())
+    log.result(summary.format(), args.quiet)
     return 0

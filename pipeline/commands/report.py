@@ -25,9 +25,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ..log import result
     from ..report import write_report
 
     path = write_report(args.db, args.month, args.out, lang=args.lang,
                         suppression=not args.no_suppression)
-    print(f"report written: {path}")
+    result(f"report written: {path}")
     return 0

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, log
 from ..errors import UsageError
 
+logger = logging.getLogger(__name__)
 HELP = "ingest an extract, compute the monthly review cohort and write its outputs"
 DESCRIPTION = """\
 Compute the AOS review cohort for month M (and, with --to, every month up to M2) as of the
@@ -85,8 +87,7 @@ def report_hook(args, db_path: str, info: dict) -> None:
     month = info["months"][-1]
     path = write_report(db_path, month, args.stage, lang=getattr(args, "lang", "sv"))
     path = Path(args.out) / path.name
-    if not args.quiet:
-        print(f"report for {month}: {path}", flush=True)
+    log.result(f"report for {month}: {path}", args.quiet)
 
 
 def _run(args) -> int:
@@ -96,7 +97,6 @@ def _run(args) -> int:
     from ..cohort.outputs import write_outputs
     from ..cohort.rules import load_rules
 
-    say = (lambda _m: None) if args.quiet else (lambda m: print(m, flush=True))
     engine.parse_month(args.month)
     if args.to:
         engine.parse_month(args.to)
@@ -109,11 +109,10 @@ def _run(args) -> int:
         from ..ingest import ingest_extract
         t0 = time.perf_counter()
         summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping,
-                                 progress=not args.quiet, accept_empty=getattr(args, "accept_empty", ()),
+                                 accept_empty=getattr(args, "accept_empty", ()),
                                  accept_quarantine=getattr(args, "accept_quarantine", ()))
         timings["ingest"] = round(time.perf_counter() - t0, 3)
-        if not args.quiet:
-            print(summary.format(), flush=True)
+        log.result(summary.format(), args.quiet)
     elif not db.is_file():
         raise UsageError(f"--db {args.db}: no such database; give EXTRACT_DIR to ingest one")
 
@@ -121,7 +120,9 @@ def _run(args) -> int:
     try:
         limit = os.environ.get("AOS_MEMORY_LIMIT", "6GB")
         con.execute(f"SET memory_limit = '{limit}'")
-        info = engine.compute(con, args.month, args.to, rules, progress=say)
+        with log.progress_bar("cohort") as bar:
+            info = engine.compute(con, args.month, args.to, rules,
+                                  progress=lambda m: (logger.info(m), bar.advance()))
         timings.update(info.pop("timings"))
         inputs = con.execute(
             "SELECT table_name, source_file, sha256, rows_read, rows_loaded, rows_quarantined "
@@ -145,6 +146,7 @@ def _run(args) -> int:
         engine.drop_temp(con)
     finally:
         con.close()
+    say = lambda m: log.result(m, args.quiet)  # noqa: E731
     say(f"cohort {info['months'][0]}..{info['months'][-1]}: {info['row_counts']['review_list']:,} "
         f"on the review list, {info['row_counts']['criteria_met']:,} criteria met; "
         f"outputs in {args.out}/")

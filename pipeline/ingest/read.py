@@ -10,7 +10,6 @@ import codecs
 import csv
 import gzip
 import io
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import DataRefused
+from ..log import progress_bar
 from .reference import ident
 
 SAMPLE_BYTES = 1 << 20
@@ -39,28 +39,17 @@ class Staged:
     detail: str  # format detected, for the summary
 
 
-class Progress:
-    """Prints rows and MB read every few seconds for large files."""
-
-    def __init__(self, name: str, total_bytes: int, out=None, every: float = 5.0):
-        self.name, self.total, self.out, self.every = name, total_bytes, out, every
-        self.last = time.monotonic()
-
-    def __call__(self, rows: int, done_bytes: int) -> None:
-        if self.out is None or time.monotonic() - self.last < self.every:
-            return
-        self.last = time.monotonic()
-        self.out(f"  {self.name}: {rows:,} rows, {done_bytes / 1e6:,.0f} / {self.total / 1e6:,.0f} MB read")
-
-
 def stage_file(con, table: str, path: Path, stg: str, renames: dict[str, str],
                hints: dict[str, str], say=None, check=None) -> Staged:
-    """Stage `path` into TEMP table `stg`; `check(names)` may refuse the header before reading."""
-    progress = Progress(path.name, path.stat().st_size, say)
+    """Stage `path` into TEMP table `stg`; `check(names)` may refuse the header before reading.
+    A progress bar (bytes read) is shown on a terminal when `say` is given."""
     check = check or (lambda names: None)
-    if path.name.endswith(".parquet"):
-        return _stage_parquet(con, table, path, stg, renames, progress, check)
-    return _stage_csv(con, table, path, stg, renames, hints, progress, check)
+    with progress_bar(path.name, total=path.stat().st_size, show=say is not None, unit="B") as bar:
+        def progress(rows: int, done_bytes: int) -> None:
+            bar.update(completed=done_bytes, note=f"{rows:,} rows")
+        if path.name.endswith(".parquet"):
+            return _stage_parquet(con, table, path, stg, renames, progress, check)
+        return _stage_csv(con, table, path, stg, renames, hints, progress, check)
 
 
 def _open_raw(path: Path, enc: str):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from .extract import extract_id, find_files, read_config, sha256_file
 from .mapping import SourceMapping, load_mapping
 from .summary import IngestSummary
 
+logger = logging.getLogger(__name__)
 # care_units and patients first: the orphan check of the other tables reads `patients`.
 LOAD_ORDER = ("care_units", "patients")
 # Columns every file of the table must have, whatever the schema's NOT NULL flags (SPEC §1).
@@ -26,7 +27,7 @@ def today() -> dt.date:
 
 
 def _say(progress: bool):
-    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
+    return logger.info if progress else None
 
 
 def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,

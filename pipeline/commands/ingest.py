@@ -32,13 +32,15 @@ examples:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("ingest", help=HELP, description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("extract_dir", metavar="EXTRACT_DIR", help="directory with one file per table")
+    p.add_argument("extract_dir", metavar="EXTRACT_DIR", nargs="?", help="directory with one file per table")
     p.add_argument("--db", default="aos.duckdb", metavar="PATH",
                    help="DuckDB database file to load into (created if missing; default: aos.duckdb)")
     p.add_argument("--mapping", metavar="MAP.toml",
                    help="source mapping: file names, column renames and value maps for a region's own "
                         "export (see examples/mappings/)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from ..omop.cli import add_arguments
+    add_arguments(p)
     return p
 
 
@@ -46,7 +48,10 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..ingest import ingest_extract
+    from ..omop.cli import omop_ingest
 
+    if omop_ingest(args):
+        return 0
     if not Path(args.extract_dir).is_dir():
         raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")
     db = Path(args.db)

@@ -50,7 +50,7 @@ def run(args) -> int:
     from ..ingest import ingest_extract
     from ..omop.cli import omop_ingest
 
-    if omop_ingest(args):
+    if omop_ingest(args, need_source=True):
         return 0
     if not Path(args.extract_dir).is_dir():
         raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")

@@ -22,12 +22,14 @@ def add_arguments(p, cohort_out: bool = False) -> None:
                             "cohort_definition.csv into DIR")
 
 
-def omop_ingest(args, timings: dict | None = None) -> bool:
+def omop_ingest(args, timings: dict | None = None, need_source: bool = False) -> bool:
     """Run the OMOP ingest when --omop is given (True), else check no OMOP-only option is used."""
     if not args.omop:
         for opt in ("omop_schema", "extract_toml"):
             if getattr(args, opt, None):
                 raise UsageError(f"--{opt.replace('_', '-')} needs --omop SOURCE")
+        if need_source and not args.extract_dir:
+            raise UsageError("give EXTRACT_DIR or --omop SOURCE")
         return False
     if args.extract_dir:
         raise UsageError("give either EXTRACT_DIR or --omop SOURCE, not both")

@@ -31,6 +31,7 @@ def test_usage_errors(tmp_path, capsys):
     write_omop(tmp_path / "src", fx.TABLES)
     db = str(tmp_path / "a.duckdb")
     assert cli.main(["ingest", "--omop-schema", "cdm", "--db", db]) == 2
+    assert cli.main(["ingest", "--db", db]) == 2
     assert cli.main(["ingest", str(tmp_path / "src"), "--omop", str(tmp_path / "src"), "--db", db]) == 2
     assert cli.main(["ingest", "--omop", str(tmp_path / "nope"), "--db", db]) == 2
     assert cli.main(["run", "--month", "2024-03", "--extract-toml", "x.toml", "--db", db]) == 2

@@ -65,7 +65,10 @@ class Cols:
     def __call__(self, name: str) -> str:
         if name not in self.present:
             return "CAST(NULL AS VARCHAR)"
-        return f"nullif(trim({self.alias}.{ident(name)}), '')"
+        x = f"trim({self.alias}.{ident(name)})"
+        if name.endswith("_id") or name == "year_of_birth":  # ids typed as floats (8532.0) by some writers
+            x = f"regexp_replace({x}, '^(-?\\d+)\\.0+$', '\\1')"
+        return f"nullif({x}, '')"
 
 
 def _concept(alias: str, id_expr: str) -> str:
@@ -134,7 +137,7 @@ def classify_sql(name: str, present: list[str]) -> str:
             CASE WHEN {code} IS NULL THEN 'not_used' ELSE 'use' END AS _outcome, NULL AS _col,
             CASE WHEN {code} IS NOT NULL THEN NULL WHEN {vocab}
                  THEN 'no ATC code: drug_source_value is not ATC and drug_concept_id has no ATC ancestor'
-                 ELSE 'no ATC code: drug_source_value is not ATC and the vocabulary (concept, concept_ancestor) is absent' END AS _reason,
+                 ELSE 'no ATC code: drug_source_value is not ATC and the source has no ATC vocabulary (concept, concept_ancestor)' END AS _reason,
             {c('person_id')} AS patient_id, {c('drug_exposure_start_date')} AS event_date, {code} AS atc_code
             FROM omop_drug_exposure t LEFT JOIN omop_atc a ON a.drug_concept_id = {c('drug_concept_id')}"""
     if name in ("measurement", "observation"):
@@ -198,6 +201,7 @@ def feeds_sql(present: dict[str, list[str]]) -> list[str]:
     """TEMP tables omop_listing (person_id, listed_from, listed_to) and omop_death_date, and the
     classification of observation_period / death rows (used or not used, by reason)."""
     out = []
+    pid = Cols("p0", present["person"])("person_id")
     if "observation_period" in present:
         c = Cols("t", present["observation_period"])
         s, e = c("observation_period_start_date"), c("observation_period_end_date")
@@ -207,7 +211,7 @@ def feeds_sql(present: dict[str, list[str]]) -> list[str]:
                      WHEN aos_date({s}) IS NULL OR aos_date({e}) IS NULL THEN 'start or end date is not a valid date'
                 END AS _reason
             FROM omop_observation_period t
-            LEFT JOIN (SELECT DISTINCT nullif(trim(person_id), '') AS pid FROM omop_person) p ON p.pid = {c('person_id')}""")
+            LEFT JOIN (SELECT DISTINCT {pid} AS pid FROM omop_person p0) p ON p.pid = {c('person_id')}""")
         out.append("""CREATE OR REPLACE TEMP TABLE omop_listing AS SELECT person_id,
             strftime(min(d_from), '%Y-%m-%d') AS listed_from, strftime(max(d_to), '%Y-%m-%d') AS listed_to
             FROM omop_c_observation_period WHERE _reason IS NULL GROUP BY person_id""")
@@ -220,7 +224,7 @@ def feeds_sql(present: dict[str, list[str]]) -> list[str]:
             SELECT t._row, {c('person_id')} AS person_id, {c('death_date')} AS death_text,
                 CASE WHEN p.pid IS NULL THEN 'person_id not in person' END AS _reason
             FROM omop_death t
-            LEFT JOIN (SELECT DISTINCT nullif(trim(person_id), '') AS pid FROM omop_person) p ON p.pid = {c('person_id')}""")
+            LEFT JOIN (SELECT DISTINCT {pid} AS pid FROM omop_person p0) p ON p.pid = {c('person_id')}""")
         # the earliest valid date; a person whose only death date is invalid keeps the text, so
         # that the patients row is quarantined with the ordinary reason
         out.append("""CREATE OR REPLACE TEMP TABLE omop_death_date AS SELECT person_id,

@@ -49,6 +49,7 @@ def test_duckdb_source_with_schema(tmp_path, reference):
                             [[None if v == "" else v for v in r] for r in data])
     # typed columns, as a real CDM database has them
     con.execute("ALTER TABLE cdm.person ALTER year_of_birth TYPE INTEGER")
+    con.execute("ALTER TABLE cdm.person ALTER gender_concept_id TYPE DOUBLE")  # 8532.0
     con.execute("ALTER TABLE cdm.observation_period ALTER observation_period_end_date TYPE DATE")
     con.close()
     db = tmp_path / "aos.duckdb"

@@ -19,7 +19,7 @@ from ..ingest.reference import ident, quote
 
 CLINICAL = ("person", "observation_period", "death", "visit_occurrence", "condition_occurrence",
             "drug_exposure", "measurement", "observation", "procedure_occurrence", "care_site")
-VOCABULARY = ("concept", "concept_ancestor", "concept_relationship")
+VOCABULARY = ("concept", "concept_ancestor")
 
 
 @dataclass

@@ -177,7 +177,7 @@ def run(args) -> int:
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.run-", dir=out.parent))
     args.stage = str(stage)
     try:
-        if (args.extract_dir or args.omop) and db_existed:
+        if (args.extract_dir or getattr(args, "omop", None)) and db_existed:
             backup = db.with_name(db.name + ".run-backup")
             shutil.copy2(db, backup)
         rc = _run(args)
@@ -199,7 +199,7 @@ def run(args) -> int:
         if backup is not None and backup.exists():
             backup.replace(db)
             Path(f"{db}.wal").unlink(missing_ok=True)
-        elif (args.extract_dir or args.omop) and not db_existed:
+        elif (args.extract_dir or getattr(args, "omop", None)) and not db_existed:
             for p in (db, Path(f"{db}.wal")):
                 p.unlink(missing_ok=True)
         raise

@@ -24,7 +24,7 @@ def add_arguments(p, cohort_out: bool = False) -> None:
 
 def omop_ingest(args, timings: dict | None = None, need_source: bool = False) -> bool:
     """Run the OMOP ingest when --omop is given (True), else check no OMOP-only option is used."""
-    if not args.omop:
+    if not getattr(args, "omop", None):
         for opt in ("omop_schema", "extract_toml"):
             if getattr(args, opt, None):
                 raise UsageError(f"--{opt.replace('_', '-')} needs --omop SOURCE")

@@ -29,8 +29,8 @@ from ..ingest.summary import IngestSummary
 from . import maps, translate
 from .source import CLINICAL, VOCABULARY, OmopSource, attach, fingerprint, open_source, stage
 
-# OMOP data are often date-shifted into the future (MIMIC: 2110-2202): dates derived from the
-# data are never bounded by today; only an extract.toml date bounds them.
+# OMOP research data may be date-shifted into the future (MIMIC: 2110-2202): when every date is
+# after today, the extract date is derived without that bound (declared dates keep it).
 NO_TODAY = dt.date(9999, 12, 31)
 CANCER_SOURCE = ("recorded ICD-10 diagnoses C00-C97 in the OMOP data (condition_occurrence, "
                  "observation), not a cancer register")
@@ -167,7 +167,11 @@ def _ingest(con, src: OmopSource, cfg: ExtractConfig, summary: OmopSummary, say)
         views[target] = f"aos_pv_{target}"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {views[target]} AS "
                     + " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in ps))
-    dates, derived = meta.resolve_dates(con, cfg.dates, views, NO_TODAY)
+    today = dt.date.today()
+    dates, derived = meta.resolve_dates(con, cfg.dates, views, today)
+    if dates["extract_date"] is None:  # every date after today: date-shifted data (MIMIC)
+        today = NO_TODAY
+        dates, derived = meta.resolve_dates(con, cfg.dates, views, today)
     if cfg.dates.get("cancer_register_complete_until") is None:
         dates["cancer_register_complete_until"] = dates["extract_date"]  # the last date with data
     for v in views.values():
@@ -176,7 +180,7 @@ def _ingest(con, src: OmopSource, cfg: ExtractConfig, summary: OmopSummary, say)
     for target, p, res in sorted(parts, key=lambda x: rank.get(x[0], len(rank))):
         if say:
             say(f"validating and loading {target} from {res.source_file} ...")
-        load.finalise(con, schema.table(target), p, res, eid, dates["extract_date"], NO_TODAY)
+        load.finalise(con, schema.table(target), p, res, eid, dates["extract_date"], today)
     stamp = dt.datetime.now()
     summary.files = [res for _, _, res in parts]
     for r in summary.files:

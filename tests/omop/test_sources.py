@@ -137,3 +137,14 @@ def test_extract_toml_beside_the_tables_or_given(tmp_path):
     with pytest.raises(UsageError):
         ingest(tmp_path / "src", tmp_path / "c.duckdb", extract_toml=tmp_path / "missing.toml")
     shutil.rmtree(tmp_path / "src")
+
+
+def test_a_future_typo_in_current_data_is_quarantined(tmp_path):
+    person = (fx.PERSON[0], [("1", "8532", "1950", "10", "", "a1")])
+    visits = (fx.VISIT[0], [("1", "2024-03-01", "9202", "10"), ("1", "2099-01-01", "9202", "10")])
+    write_omop(tmp_path / "src", {"person": person, "visit_occurrence": visits})
+    db = tmp_path / "aos.duckdb"
+    ingest(tmp_path / "src", db)
+    assert rows(db, "SELECT extract_date FROM extract_meta") == [(dt.date(2024, 3, 1),)]
+    assert rows(db, "SELECT source_row, column_name FROM quarantine") == [(2, "contact_date")]
+    assert_reconciles(db)

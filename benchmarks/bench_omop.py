@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline import cli
 from pipeline.ingest import ingest_extract
-from pipeline.omop import ingest_omop
+from pipeline.omop.ingest import ingest_omop
 from tests.omop.convert import to_omop
 
 PATIENTS = 1_000_000

@@ -1,9 +1,4 @@
-"""OMOP CDM input (SPEC §8): read an OMOP source into the canonical tables, and export the
-review cohort back as an OMOP `cohort` table. See docs/omop.md.
-
-Public API: `ingest_omop`, `cancer_source`, `write_cohort`.
+"""OMOP CDM input (SPEC §8): read an OMOP source into the canonical tables (`ingest.ingest_omop`),
+and export the review cohort as an OMOP `cohort` table (`cohort_out.write_cohort`).
+See docs/omop.md. Kept empty so that `aos --help` imports no heavy library.
 """
-from .cohort_out import write_cohort
-from .ingest import CANCER_SOURCE, OmopSummary, cancer_source, ingest_omop, report_notes
-
-__all__ = ["ingest_omop", "cancer_source", "report_notes", "write_cohort", "OmopSummary", "CANCER_SOURCE"]

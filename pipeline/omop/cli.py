@@ -40,7 +40,7 @@ def omop_ingest(args, timings: dict | None = None, need_source: bool = False) ->
         raise UsageError(f"--db {args.db}: directory {db.parent} does not exist")
     import time
 
-    from . import ingest_omop
+    from .ingest import ingest_omop
     t0 = time.perf_counter()
     summary = ingest_omop(args.omop, args.db, db_schema=args.omop_schema or "main",
                           extract_toml=args.extract_toml, progress=not args.quiet)
@@ -53,7 +53,8 @@ def omop_ingest(args, timings: dict | None = None, need_source: bool = False) ->
 
 def omop_outputs(con, args, info: dict, manifest: dict, rules) -> None:
     """Manifest note on the cancer outcome of an OMOP extract; the OMOP cohort export."""
-    from . import cancer_source, write_cohort
+    from .cohort_out import write_cohort
+    from .ingest import cancer_source
     source = cancer_source(con)
     if source:
         manifest["extract"]["cancer_outcome_source"] = source

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.omop import ingest_omop
+from pipeline.omop.ingest import ingest_omop
 
 REPO = Path(__file__).resolve().parents[2]
 # <repo>/../shared/external (CI: shared/ beside the clone); a worktree sits one level deeper.

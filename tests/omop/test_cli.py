@@ -10,7 +10,7 @@ import pytest
 from pipeline import cli
 from pipeline.cohort.rules import load_rules
 from pipeline.errors import UsageError
-from pipeline.omop import write_cohort
+from pipeline.omop.cohort_out import write_cohort
 from pipeline.paths import SQL_DIR
 
 from . import fixture as fx

@@ -62,3 +62,15 @@ def test_cohort_export_needs_omop_person_ids(tmp_path):
     with pytest.raises(UsageError, match="person_id"):
         write_cohort(con, tmp_path / "c", load_rules(), "2024-01")
     assert not (tmp_path / "c" / "cohort.csv").exists()
+
+
+def test_a_failed_omop_run_leaves_no_database(tmp_path):
+    """The ingest commits before the cohort; a failure after it (here: the cohort export cannot
+    write, its DIR is a file) removes the new database again and writes no outputs."""
+    write_omop(tmp_path / "src", fx.TABLES)
+    db, out, blocker = tmp_path / "a.duckdb", tmp_path / "out", tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OSError):
+        cli.main(["run", "--omop", str(tmp_path / "src"), "--month", "2024-03", "--db", str(db),
+                  "--out", str(out), "--quiet", "--no-report", "--omop-cohort-out", str(blocker)])
+    assert not db.exists() and not (out / "run_manifest.json").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 
 from . import fixture as fx
@@ -142,3 +143,16 @@ def test_no_vocabulary_falls_back_to_source_values(tmp_path):
     # without the concept table the ICD-9 source value 1629 is not ICD-10 shaped: still not used
     assert ("2", "1629") not in rows(db, "SELECT patient_id, icd10 FROM diagnoses")
     assert_reconciles(db)
+
+
+def test_report_notes_say_where_cancer_comes_from_and_why_aos_measures_are_missing(db):
+    import tomllib
+
+    from pipeline.omop.ingest import report_notes
+    from pipeline.paths import DATA_DIR
+    with duckdb.connect(str(db), read_only=True) as con:
+        notes = report_notes(con)
+    assert notes == ["note_omop_cancer", "note_omop_pathway_unknown"]  # VP872 without a pathway
+    for lang in ("en", "sv"):
+        messages = tomllib.loads((DATA_DIR / "messages" / f"{lang}.toml").read_text(encoding="utf-8"))
+        assert all(messages.get(n) for n in notes)

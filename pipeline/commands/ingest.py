@@ -26,6 +26,7 @@ column holding personnummer or samordningsnummer); 2 bad usage (no such director
 examples:
   aos ingest data/extract-2025-06 --db aos.duckdb
   aos ingest export/ --mapping examples/mappings/region_x.toml
+  aos ingest --omop /data/omop --db aos.duckdb        # OMOP CDM source (docs/omop.md)
 """
 
 

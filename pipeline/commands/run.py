@@ -39,6 +39,7 @@ examples:
   aos run data/extract-2025-06 --month 2025-06
   aos run --db aos.duckdb --month 2023-01 --to 2025-12 --out out/backfill
   aos run --db aos.duckdb --month 2025-06 --rules my-rules.toml
+  aos run --omop /data/omop --month 2024-06 --omop-cohort-out out/omop   # docs/omop.md
 """
 
 

@@ -141,7 +141,8 @@ def compute(con, first: str, last: str | None, rules: Rules, progress=None,
     lookback = rules.data["cohort"]["episode_lookback_months"]
     calc_first = first_mi - lookback
     present = present_tables(con) if present is None else set(present)
-    missing_required = [t for t in schema.REQUIRED_TABLES if t not in present]
+    # only patients: an OMOP source may lack e.g. measurement; its criteria are then not evaluable
+    missing_required = [t for t in ("patients",) if t not in present]
     if missing_required:
         raise UsageError(f"the database has no {', '.join(missing_required)} table: "
                          "ingest an extract first (aos ingest, or aos run EXTRACT_DIR)")

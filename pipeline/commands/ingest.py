@@ -28,13 +28,14 @@ rows quarantined for one column); 2 bad usage (no such directory, bad mapping).
 examples:
   aos ingest data/extract-2025-06 --db aos.duckdb
   aos ingest export/ --mapping examples/mappings/region_x.toml
+  aos ingest --omop /data/omop --db aos.duckdb        # OMOP CDM source (docs/omop.md)
 """
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("ingest", help=HELP, description=DESCRIPTION, epilog=EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("extract_dir", metavar="EXTRACT_DIR", help="directory with one file per table")
+    p.add_argument("extract_dir", metavar="EXTRACT_DIR", nargs="?", help="directory with one file per table")
     p.add_argument("--db", default="aos.duckdb", metavar="PATH",
                    help="DuckDB database file to load into (created if missing; default: aos.duckdb)")
     p.add_argument("--mapping", metavar="MAP.toml",
@@ -42,6 +43,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "export (see examples/mappings/)")
     add_accept_flags(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from ..omop.cli import add_arguments
+    add_arguments(p)
     return p
 
 
@@ -60,7 +63,10 @@ def run(args) -> int:
 
     from .. import log
     from ..ingest import ingest_extract
+    from ..omop.cli import omop_ingest
 
+    if omop_ingest(args, need_source=True):
+        return 0
     if not Path(args.extract_dir).is_dir():
         raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")
     db = Path(args.db)

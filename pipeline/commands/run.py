@@ -42,6 +42,7 @@ examples:
   aos run data/extract-2025-06 --month 2025-06
   aos run --db aos.duckdb --month 2023-01 --to 2025-12 --out out/backfill
   aos run --db aos.duckdb --month 2025-06 --rules my-rules.toml
+  aos run --omop /data/omop --month 2024-06 --omop-cohort-out out/omop   # docs/omop.md
 """
 
 
@@ -67,6 +68,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true",
                    help="skip the monthly report (report.html, report.xlsx, releasable/*)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    from ..omop.cli import add_arguments
+    add_arguments(p, cohort_out=True)
     return p
 
 
@@ -103,7 +106,10 @@ def _run(args) -> int:
     rules = load_rules(args.rules)
     timings: dict[str, float] = {}
     db = Path(args.db)
-    if args.extract_dir:
+    from ..omop.cli import omop_ingest
+    if omop_ingest(args, timings):
+        pass
+    elif args.extract_dir:
         if not Path(args.extract_dir).is_dir():
             raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")
         from ..ingest import ingest_extract
@@ -141,6 +147,8 @@ def _run(args) -> int:
         }
         t0 = time.perf_counter()
         manifest["timings"] = timings
+        from ..omop.cli import omop_outputs
+        omop_outputs(con, args, info, manifest, rules)
         write_outputs(con, args.stage, info["months"], manifest)
         timings["outputs"] = round(time.perf_counter() - t0, 3)
         engine.drop_temp(con)
@@ -176,7 +184,7 @@ def run(args) -> int:
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.run-", dir=out.parent))
     args.stage = str(stage)
     try:
-        if args.extract_dir and db_existed:
+        if (args.extract_dir or getattr(args, "omop", None)) and db_existed:
             backup = db.with_name(db.name + ".run-backup")
             shutil.copy2(db, backup)
         rc = _run(args)
@@ -198,7 +206,7 @@ def run(args) -> int:
         if backup is not None and backup.exists():
             backup.replace(db)
             Path(f"{db}.wal").unlink(missing_ok=True)
-        elif args.extract_dir and not db_existed:
+        elif (args.extract_dir or getattr(args, "omop", None)) and not db_existed:
             for p in (db, Path(f"{db}.wal")):
                 p.unlink(missing_ok=True)
         raise

@@ -89,6 +89,8 @@ def _context(con, db_path: Path, month: date) -> Context:
         ctx.notes.append("note_no_meta")
     elif ctx.cancer_complete is None:
         ctx.notes.append("note_no_register_date")
+    from ..omop.ingest import report_notes  # OMOP extract: cancer from recorded diagnoses (SPEC §8)
+    ctx.notes += report_notes(con)
     return ctx
 
 

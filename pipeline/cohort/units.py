@@ -1,0 +1,92 @@
+"""Per-unit folders (SPEC v1.1 §6.6): `sensitive/units/<folder>/review_list.csv` and `criteria.csv`
+with that unit's listed patients only, and `sensitive/units/index.csv` (folder -> care_unit_id).
+
+A folder name is the unit id percent-encoded (UTF-8 bytes) except `A-Z a-z 0-9 _ - .`, with a
+leading `.` or `-` encoded too, so no name has a path separator, `..`, a control character or a
+formula start, and different ids give different names. Names longer than 64 characters are cut and
+get `~` + a hash of the id; ids whose names differ only in case (a case-insensitive file system)
+get `~` + hash too. `~` never occurs otherwise, so the two forms cannot collide.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import string
+from pathlib import Path
+
+from .. import safetext
+
+UNITS_DIR = "sensitive/units"
+INDEX_CSV = "sensitive/units/index.csv"
+SAFE_CHARS = frozenset(string.ascii_letters + string.digits + "_-.")
+MAX_NAME = 64
+
+
+def _hash(uid: str | None) -> str:
+    return hashlib.sha256(repr(uid).encode("utf-8")).hexdigest()[:10]
+
+
+def folder_name(uid: str | None) -> str:
+    """The folder of one unit id (without the case-collision suffix of `folder_names`)."""
+    if uid is None:
+        return "%none"
+    if uid == "":
+        return "%empty"
+    name = "".join(chr(b) if chr(b) in SAFE_CHARS else f"%{b:02X}" for b in uid.encode("utf-8"))
+    if name[0] in ".-":
+        name = f"%{ord(name[0]):02X}" + name[1:]
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 11] + "~" + _hash(uid)
+    return name
+
+
+def folder_names(ids) -> dict:
+    """Unit id -> folder name, distinct even on a case-insensitive file system."""
+    names = {u: folder_name(u) for u in ids}
+    folded: dict[str, list] = {}
+    for u, n in names.items():
+        folded.setdefault(n.casefold(), []).append(u)
+    for group in folded.values():
+        if len(group) > 1:
+            for u in group:
+                names[u] = f"{names[u]}~{_hash(u)}"
+    return names
+
+
+REVIEW = """SELECT strftime(r.month, '%Y-%m') AS month, aos_safe_text(r.care_unit_id) AS care_unit_id,
+    aos_safe_text(r.patient_id) AS patient_id, r.new_episode, r.n_criteria,
+    aos_safe_text(r.criteria) AS criteria, aos_safe_text(r.route) AS route, r.prior_cancer,
+    aos_safe_text(r.evidence) AS evidence
+  FROM review_list r WHERE strftime(r.month, '%Y-%m') IN (SELECT unnest($months)) {unit}
+  ORDER BY r.month, r.care_unit_id, r.patient_id"""
+CRITERIA = """SELECT strftime(c.month, '%Y-%m') AS month, aos_safe_text(c.patient_id) AS patient_id,
+    aos_safe_text(c.criterion) AS criterion, c.evidence_date, c.value, c.threshold,
+    aos_safe_text(c.unit) AS unit
+  FROM criteria_met c {join} WHERE strftime(c.month, '%Y-%m') IN (SELECT unnest($months)) {unit}
+  ORDER BY c.month, c.patient_id, c.criterion"""
+
+
+def write_unit_folders(con, root: Path, months: list[str], copy_csv) -> int:
+    """Write every unit's folder under root/sensitive/units; returns the number of units.
+    `copy_csv(con, query, months, path, params)` is the cohort CSV writer."""
+    units = [r[0] for r in con.execute(
+        "SELECT DISTINCT care_unit_id FROM eligible_adults WHERE strftime(month, '%Y-%m') IN "
+        "(SELECT unnest(?)) UNION SELECT DISTINCT care_unit_id FROM review_list "
+        "WHERE strftime(month, '%Y-%m') IN (SELECT unnest(?)) ORDER BY 1 NULLS LAST",
+        [months, months]).fetchall()]
+    names = folder_names(units)
+    base = root / UNITS_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    review = REVIEW.format(unit="AND r.care_unit_id IS NOT DISTINCT FROM ?")
+    criteria = CRITERIA.format(join="JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id",
+                               unit="AND e.care_unit_id IS NOT DISTINCT FROM ?")
+    for u in units:
+        folder = base / names[u]
+        copy_csv(con, review, months, folder / "review_list.csv", [u])
+        copy_csv(con, criteria, months, folder / "criteria.csv", [u])
+    rows = sorted(([names[u], "" if u is None else u] for u in units), key=lambda r: r[0])
+    with (base / "index.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["folder", "care_unit_id"])
+        w.writerows([safetext.text(c) for c in r] for r in rows)
+    return len(units)

@@ -21,7 +21,7 @@ import re
 from ..errors import DataRefused
 from .reference import ident
 
-_FORM = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
+_FORM = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}", re.ASCII)
 
 
 def luhn_check_digit(nine: str) -> int:
@@ -55,23 +55,52 @@ def is_personnummer(value: str) -> bool:
     return luhn_check_digit(ten[:9]) == int(ten[9])
 
 
+# A cell as tokens: maximal digit runs (with a directly following '-' or '+') and non-digit runs.
+TOKENS = r"\d+[-+]?|\D+"
+_TOKEN_RE = re.compile(TOKENS, re.ASCII)
+_RUN = re.compile(r"(\d{10}|\d{12})[-+]?", re.ASCII)
+_HEAD = re.compile(r"(\d{6}|\d{8})[-+]", re.ASCII)
+_TAIL = re.compile(r"\d{4}[-+]?", re.ASCII)
+
+
+def candidates(text: str) -> list[str]:
+    """Personnummer-shaped parts of `text` bounded by non-digits: a digit run of 10 or 12, or a
+    run of 6 or 8 digits, '-' or '+', and a run of exactly 4 (Python twin of `column_counts_sql`)."""
+    toks = _TOKEN_RE.findall(text)
+    out = []
+    for i, t in enumerate(toks):
+        if _RUN.fullmatch(t):
+            out.append(t.rstrip("-+"))
+        elif _HEAD.fullmatch(t) and i + 1 < len(toks) and _TAIL.fullmatch(toks[i + 1]):
+            out.append(t + toks[i + 1].rstrip("-+"))
+    return out
+
+
+def contains_personnummer(text: str) -> bool:
+    """A single string (a name, a key, a setting): any valid candidate counts."""
+    return any(is_personnummer(c) for c in candidates(text))
+
+
 def column_counts_sql(stg: str, columns: list[str]) -> str:
-    """Per column: valid values with a separator, valid 12-digit values, bare 10-digit values and
-    valid bare 10-digit values. Only values shaped like a personnummer reach the validity check."""
-    shape = "(\\d{2})?\\d{6}[-+]?\\d{4}"
-    branches = [
-        f"SELECT {i} AS col, v, regexp_replace(v, '[-+]', '') AS d FROM "
-        f"(SELECT trim({ident(c)}) AS v FROM {stg} "
-        f"WHERE length({ident(c)}) >= 10 AND substr({ident(c)}, 5, 1) <> '-') "  # not ISO dates
-        f"WHERE length(v) BETWEEN 10 AND 13 AND regexp_full_match(v, '{shape}')"
-        for i, c in enumerate(columns)]
+    """Per column: valid candidates with a separator, valid 12-digit candidates, bare 10-digit
+    candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
+    (`candidates`); only cells with a run of 6 digits are tokenised at all."""
+    branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE regexp_matches({ident(c)}, '\\d{{6}}')"
+                for i, c in enumerate(columns)]
+    pick = ("list_filter(list_transform(t, lambda x, i: CASE "
+            "WHEN regexp_full_match(x, '(\\d{10}|\\d{12})[-+]?') THEN rtrim(x, '-+') "
+            "WHEN regexp_full_match(x, '(\\d{6}|\\d{8})[-+]') "
+            "AND regexp_full_match(coalesce(t[i + 1], ''), '\\d{4}[-+]?') THEN x || rtrim(t[i + 1], '-+') "
+            "END), lambda c: c IS NOT NULL)")
+    cands = (f"SELECT col, unnest({pick}) AS v FROM (SELECT col, regexp_extract_all(v, '{TOKENS}') AS t "
+             f"FROM ({' UNION ALL '.join(branches)}))")
     return (
         "SELECT col, "
         "count(*) FILTER (WHERE v <> d AND aos_pnr_digits_ok(d)), "
         "count(*) FILTER (WHERE v = d AND length(d) = 12 AND aos_pnr_digits_ok(d)), "
         "count(*) FILTER (WHERE length(v) = 10), "
         "count(*) FILTER (WHERE length(v) = 10 AND aos_pnr_digits_ok(d)) "
-        f"FROM ({' UNION ALL '.join(branches)}) GROUP BY col")
+        f"FROM (SELECT col, v, regexp_replace(v, '[-+]', '') AS d FROM ({cands})) GROUP BY col")
 
 
 def flagged(n_sep: int, n_c12: int, n_d10: int, n_d10_valid: int) -> bool:
@@ -90,3 +119,39 @@ def check_staged(con, stg: str, columns: list[str], source_file: str) -> None:
             raise DataRefused(
                 f"{source_file}: column {col}: holds Swedish personnummer or samordningsnummer "
                 f"({n:,} values); extracts must be pseudonymised (SPEC §5). No data were loaded.")
+
+
+_NOT_ALLOWED = "extracts must be pseudonymised (SPEC §5). No data were loaded."
+_DIGIT_RUN = re.compile(r"\d{6}", re.ASCII)
+
+
+def safe_key(key: str) -> str:
+    """A TOML key or header as it may be quoted in a message: never one with a run of 6 digits."""
+    return "(a key with a digit run)" if _DIGIT_RUN.search(key) else key
+
+
+def check_header(source_file: str, names: list[str]) -> None:
+    """Refuse a file whose first row holds a personnummer: it is data, not a header."""
+    if any(contains_personnummer(n) for n in names):
+        raise DataRefused(f"{source_file}: the first row is not a header: it holds a personnummer "
+                          f"or samordningsnummer; {_NOT_ALLOWED}")
+
+
+def check_toml(where: str, data, path: str = "") -> None:
+    """Refuse a TOML document (extract.toml, a mapping) with a personnummer in any key or value;
+    the message names the key path (a key that holds one is not quoted)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        here = f"{path}.{safe_key(str(k))}" if path else safe_key(str(k))
+        if isinstance(k, str) and contains_personnummer(k):
+            raise DataRefused(f"{where}: {here}: a key holds a personnummer or samordningsnummer; {_NOT_ALLOWED}")
+        if isinstance(v, (dict, list)):
+            check_toml(where, v, here)
+        elif isinstance(v, (str, int, float)) and contains_personnummer(str(v)):
+            raise DataRefused(f"{where}: {here}: holds a personnummer or samordningsnummer; {_NOT_ALLOWED}")
+
+
+def check_file_names(directory, names) -> None:
+    if any(contains_personnummer(n) for n in names):
+        raise DataRefused(f"{directory}: a file name holds a personnummer or samordningsnummer; "
+                          f"{_NOT_ALLOWED}")

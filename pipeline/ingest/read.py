@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import DataRefused
+from .personnummer import check_header
 from .reference import ident
 
 SAMPLE_BYTES = 1 << 20
@@ -130,6 +131,9 @@ def _is_utf8(sample: bytes) -> bool:
 
 
 def staged_names(path: Path, header: list[str], renames: dict[str, str]) -> list[str]:
+    """Column names after renames; the header is scanned for personnummer before any message
+    may quote it."""
+    check_header(path.name, header)
     names = []
     for h in header:
         key = h.strip().lower()

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from .. import disclosure
+from .. import disclosure, reasons
 from . import sql
 from .cells import Cells
 from .context import Context, ym
@@ -24,7 +24,8 @@ def collect(ctx: Context, cells: Cells) -> dict:
     for r in dq.itertuples(index=False):
         keys = {i: cells.add(_k("dq:" + i, "table", r.table_name), getattr(r, i)) for i in DQ_ITEMS}
         cells.add_group(keys["rows_read"], [keys[i] for i in DQ_ITEMS[1:]])
-    qr = sql.query(con, "quarantine_reasons")
+    reasons.install(con)
+    qr = sql.query(con, "quarantine_reasons")  # categories, never a reason's text
     for t, grp in qr.groupby("table_name"):
         keys = [cells.add(_k("dq:reason", t, f"{c}|{why}"), n)
                 for c, why, n in zip(grp.column_name, grp.reason, grp.rows)]

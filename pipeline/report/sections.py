@@ -125,7 +125,8 @@ def quality_views(b: Builder) -> list[View]:
     reasons = b.view("t_reasons", ["c_table", "c_column", "c_reason", "c_rows"], "n_reasons")
     for i in dq.index[dq.item == "quarantine_reason"]:
         reasons.rows.append([Cell(dq.at[i, "table_name"]), Cell(dq.at[i, "column_name"]),
-                             Cell(dq.at[i, "reason"]), b.num("data_quality", i, "rows")])
+                             Cell(b.msg.get("q_" + dq.at[i, "reason"], dq.at[i, "reason"])),
+                             b.num("data_quality", i, "rows")])
     comp = b.t["completeness"]
     dates = b.view("t_completeness", ["c_field", "c_date", "c_derived"])
     for i in comp.index:

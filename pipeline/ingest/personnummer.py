@@ -84,8 +84,9 @@ def contains_personnummer(text: str) -> bool:
 def column_counts_sql(stg: str, columns: list[str]) -> str:
     """Per column: valid candidates with a separator, valid 12-digit candidates, bare 10-digit
     candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
-    (`candidates`); only cells with a run of 6 digits are tokenised at all."""
-    branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE regexp_matches({ident(c)}, '\\d{{6}}')"
+    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are tokenised."""
+    branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE length({ident(c)}) >= 10 "
+                f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}')"
                 for i, c in enumerate(columns)]
     pick = ("list_filter(list_transform(t, lambda x, i: CASE "
             "WHEN regexp_full_match(x, '(\\d{10}|\\d{12})[-+]?') THEN rtrim(x, '-+') "

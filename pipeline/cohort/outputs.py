@@ -58,7 +58,7 @@ def _write_rows(path: Path, header: list[str], rows) -> int:
     return n
 
 
-def _copy_csv(con, query: str, months: list[str], path: Path, params=None) -> int:
+def _copy_csv(con, query: str, months: list[str], path: Path) -> int:
     """Let DuckDB write a (large) patient-level CSV in the query's order (text columns through
     `aos_safe_text`, pipeline.safetext)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +66,8 @@ def _copy_csv(con, query: str, months: list[str], path: Path, params=None) -> in
     safetext.install(con)
     query = query.replace("$months", literal(months))
     con.execute(f"COPY ({query}) TO {literal(str(path))} "
-                "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')", params or [])
-    return con.execute(f"SELECT count(*) FROM ({query})", params or []).fetchall()[0][0]
+                "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
+    return con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
 
 
 def attrition_rows(con, months: list[str], not_evaluable: list[str]) -> list[list]:
@@ -110,10 +110,9 @@ def write_outputs(con, out_dir: str | Path, months: list[str], manifest: dict) -
     tmp = Path(tempfile.mkdtemp(prefix=".aos-run-", dir=out_dir))
     counts = {}
     try:
-        counts[REVIEW_CSV] = _copy_csv(con, REVIEW.format(unit=""), months, tmp / REVIEW_CSV)
-        counts[CRITERIA_CSV] = _copy_csv(con, CRITERIA.format(join="", unit=""), months,
-                                         tmp / CRITERIA_CSV)
-        counts[INDEX_CSV] = write_unit_folders(con, tmp, months, _copy_csv)
+        counts[REVIEW_CSV] = _copy_csv(con, REVIEW, months, tmp / REVIEW_CSV)
+        counts[CRITERIA_CSV] = _copy_csv(con, CRITERIA, months, tmp / CRITERIA_CSV)
+        counts[INDEX_CSV] = write_unit_folders(con, tmp, months)
         counts[ATTRITION_CSV] = _write_rows(
             tmp / ATTRITION_CSV,
             ["month", "care_unit_id", "step_no", "step", "n_before", "n_excluded", "n_after",

@@ -15,6 +15,7 @@ import string
 from pathlib import Path
 
 from .. import safetext
+from .sqlrun import literal
 
 UNITS_DIR = "sensitive/units"
 INDEX_CSV = "sensitive/units/index.csv"
@@ -53,22 +54,30 @@ def folder_names(ids) -> dict:
     return names
 
 
-REVIEW = """SELECT strftime(r.month, '%Y-%m') AS month, aos_safe_text(r.care_unit_id) AS care_unit_id,
+REVIEW_COLS = """strftime(r.month, '%Y-%m') AS month, aos_safe_text(r.care_unit_id) AS care_unit_id,
     aos_safe_text(r.patient_id) AS patient_id, r.new_episode, r.n_criteria,
     aos_safe_text(r.criteria) AS criteria, aos_safe_text(r.route) AS route, r.prior_cancer,
-    aos_safe_text(r.evidence) AS evidence
-  FROM review_list r WHERE strftime(r.month, '%Y-%m') IN (SELECT unnest($months)) {unit}
-  ORDER BY r.month, r.care_unit_id, r.patient_id"""
-CRITERIA = """SELECT strftime(c.month, '%Y-%m') AS month, aos_safe_text(c.patient_id) AS patient_id,
+    aos_safe_text(r.evidence) AS evidence"""
+CRITERIA_COLS = """strftime(c.month, '%Y-%m') AS month, aos_safe_text(c.patient_id) AS patient_id,
     aos_safe_text(c.criterion) AS criterion, c.evidence_date, c.value, c.threshold,
-    aos_safe_text(c.unit) AS unit
-  FROM criteria_met c {join} WHERE strftime(c.month, '%Y-%m') IN (SELECT unnest($months)) {unit}
+    aos_safe_text(c.unit) AS unit"""
+IN_MONTHS = "IN (SELECT unnest($months))"
+REVIEW = f"""SELECT {REVIEW_COLS} FROM review_list r WHERE strftime(r.month, '%Y-%m') {IN_MONTHS}
+  ORDER BY r.month, r.care_unit_id, r.patient_id"""
+CRITERIA = f"""SELECT {CRITERIA_COLS} FROM criteria_met c WHERE strftime(c.month, '%Y-%m') {IN_MONTHS}
   ORDER BY c.month, c.patient_id, c.criterion"""
+# Per unit: each list once into a TEMP table sorted by unit, then one small COPY per unit and file.
+STAGED = {
+    "review_list.csv": f"""SELECT r.care_unit_id AS _unit, {REVIEW_COLS} FROM review_list r
+      WHERE strftime(r.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
+    "criteria.csv": f"""SELECT e.care_unit_id AS _unit, {CRITERIA_COLS} FROM criteria_met c
+      JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id
+      WHERE strftime(c.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
+}
 
 
-def write_unit_folders(con, root: Path, months: list[str], copy_csv) -> int:
-    """Write every unit's folder under root/sensitive/units; returns the number of units.
-    `copy_csv(con, query, months, path, params)` is the cohort CSV writer."""
+def write_unit_folders(con, root: Path, months: list[str]) -> int:
+    """Write every unit's folder under root/sensitive/units; returns the number of units."""
     units = [r[0] for r in con.execute(
         "SELECT DISTINCT care_unit_id FROM eligible_adults WHERE strftime(month, '%Y-%m') IN "
         "(SELECT unnest(?)) UNION SELECT DISTINCT care_unit_id FROM review_list "
@@ -77,13 +86,18 @@ def write_unit_folders(con, root: Path, months: list[str], copy_csv) -> int:
     names = folder_names(units)
     base = root / UNITS_DIR
     base.mkdir(parents=True, exist_ok=True)
-    review = REVIEW.format(unit="AND r.care_unit_id IS NOT DISTINCT FROM ?")
-    criteria = CRITERIA.format(join="JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id",
-                               unit="AND e.care_unit_id IS NOT DISTINCT FROM ?")
+    con.execute("SET preserve_insertion_order = true")  # COPY keeps the staged order
+    safetext.install(con)
+    for i, query in enumerate(STAGED.values()):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE aos_unit_{i} AS {query.replace('$months', literal(months))}")
     for u in units:
-        folder = base / names[u]
-        copy_csv(con, review, months, folder / "review_list.csv", [u])
-        copy_csv(con, criteria, months, folder / "criteria.csv", [u])
+        (base / names[u]).mkdir()
+        for i, name in enumerate(STAGED):
+            con.execute(f"COPY (SELECT * EXCLUDE (_unit) FROM aos_unit_{i} WHERE _unit IS NOT DISTINCT FROM ?) "
+                        f"TO {literal(str(base / names[u] / name))} "
+                        "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')", [u])
+    for i in range(len(STAGED)):
+        con.execute(f"DROP TABLE aos_unit_{i}")
     rows = sorted(([names[u], "" if u is None else u] for u in units), key=lambda r: r[0])
     with (base / "index.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

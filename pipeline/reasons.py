@@ -19,7 +19,7 @@ CATEGORIES = (
     ("key_conflict", r" different rows for .* in the file \(rows [0-9, ]+\)$"),
     ("orphan", r"^patient_id: not in patients"),
     ("missing_value", r"^[a-z0-9_]+: missing value"),
-    ("not_a_date", r" is not a valid date \(YYYY-MM-DD or YYYYMMDD\)$"),
+    ("not_a_date", r"( is not a valid date \(YYYY-MM-DD or YYYYMMDD\)|: a plain number, not a date .*)$"),
     ("before_1900", r" is before 1900$"),
     ("not_a_year", r" is not a year \(YYYY\)$"),
     ("unknown_code", r" is not one of [A-Za-z0-9_/ ]+$"),
@@ -51,5 +51,5 @@ def category_sql(expr: str) -> str:
 
 
 def install(con) -> None:
-    """TEMP macro `aos_reason_category(reason)` (sql/report/quarantine_reasons.sql)."""
-    con.execute(f"CREATE OR REPLACE TEMP MACRO aos_reason_category(reason) AS {category_sql('reason')}")
+    """TEMP macro `aos_release_reason(reason)` (sql/report/quarantine_reasons.sql)."""
+    con.execute(f"CREATE OR REPLACE TEMP MACRO aos_release_reason(reason) AS {category_sql('reason')}")

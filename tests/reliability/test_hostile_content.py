@@ -30,7 +30,7 @@ def hostile_run(tmp_path_factory):
     t = write_extract(ext, UNITS, patients_parquet=True)  # Parquet: a NUL inside a unit id
     pids = [p[0] for p in t["patients"]]
     dx = [(pids[i % len(pids)], "2025-06-03", code) for i, code in enumerate(CODES)]
-    dx += [(p, "2025-06-04", "R53.1") for p in pids[:3]]
+    dx += [(p, "2025-06-04", "R53.1") for p in pids]  # most rows valid: < 50 % quarantined
     pq.write_table(pa.table({"patient_id": [r[0] for r in dx], "diagnosis_date": [r[1] for r in dx],
                              "icd10": [r[2] for r in dx]}), ext / "diagnoses.parquet")
     write_csv(ext / "referrals.csv", ["patient_id", "event_date", "pathway", "event", "care_unit_id"],

@@ -9,34 +9,49 @@ import duckdb
 import pytest
 
 from pipeline import reasons, schema
-from pipeline.ingest import load, normalise
+from pipeline.ingest import load, normalise, reference
 from pipeline.report.messages import Messages
 
 
-def _templates() -> list[tuple[str, str]]:
-    out = []
-    for t in schema.EXTRACT_TABLES:
-        for c in normalise.table_sql(t)[0]:
-            out += [(f"{t.name}.{c.name}", r) for _, r in c.checks]
-        for extract_date in (dt.date(2025, 6, 30), None):
-            out += [(f"{t.name}.{c} (late)", r) for c, _, r in load.late_checks(t, extract_date, dt.date(2025, 7, 1))]
-    return out
+def _reference_texts(extra: str, ref: str) -> list[str]:
+    """A reason that is a column of a shipped reference table (`c.r_x`, resolved in the table's
+    extra SQL as `alias.col AS r_x` from `JOIN table alias`): every text of that column."""
+    alias, col = re.search(rf"(\w+)\.(\w+) AS {ref.split('.')[1]}\b", extra).groups()
+    table = re.search(rf"JOIN (\w+) {alias}\b", extra).group(1)
+    con = duckdb.connect()
+    reference.install(con)
+    texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
+    assert texts, ref
+    return texts
 
 
-def _example(reason_sql: str) -> str:
-    """The reason a template gives, with every computed part (the quoted cell, a date, an analyte,
-    a count) replaced by `1`."""
+def _examples(reason_sql: str, extra: str) -> list[str]:
+    """The reasons a template gives, with every computed part (the quoted cell, a date, an analyte,
+    a count) replaced by `1`; a bare reference-table column gives each of its texts."""
+    if re.fullmatch(r"c\.r_\w+", reason_sql.strip()):
+        return _reference_texts(extra, reason_sql.strip())
     parts = []
     for part in reason_sql.split("||"):
         part = part.strip()
         m = re.fullmatch(r"'((?:[^']|'')*)'", part)
         parts.append(m.group(1).replace("''", "'") if m else "1")
-    return "".join(parts)
+    return ["".join(parts)]
 
 
-@pytest.mark.parametrize("where,reason_sql", _templates())
-def test_every_reason_template_has_a_category(where, reason_sql):
-    example = _example(reason_sql)
+def _templates() -> list[tuple[str, str]]:
+    out = []
+    for t in schema.EXTRACT_TABLES:
+        cols, extra = normalise.table_sql(t)
+        for c in cols:
+            out += [(f"{t.name}.{c.name}", e) for _, r in c.checks for e in _examples(r, extra)]
+        for extract_date in (dt.date(2025, 6, 30), None):
+            out += [(f"{t.name}.{c} (late)", e) for c, _, r in load.late_checks(t, extract_date, dt.date(2025, 7, 1))
+                    for e in _examples(r, "")]
+    return out
+
+
+@pytest.mark.parametrize("where,example", _templates())
+def test_every_reason_template_has_a_category(where, example):
     assert reasons.category(example) != reasons.OTHER, f"{where}: no category for {example!r}"
 
 
@@ -46,10 +61,10 @@ def test_row_level_reasons_have_a_category():
 
 
 def test_sql_and_python_classify_alike():
-    examples = [_example(r) for _, r in _templates()] + ["exact duplicate of row 17", "anything else", None]
+    examples = [e for _, e in _templates()] + ["exact duplicate of row 17", "anything else", None]
     con = duckdb.connect()
     reasons.install(con)
-    got = con.execute("SELECT list_transform(?::VARCHAR[], lambda r: aos_reason_category(r))", [examples]).fetchone()[0]
+    got = con.execute("SELECT list_transform(?::VARCHAR[], lambda r: aos_release_reason(r))", [examples]).fetchone()[0]
     assert got == [reasons.category(e) for e in examples]
 
 

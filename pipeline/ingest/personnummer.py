@@ -55,24 +55,24 @@ def is_personnummer(value: str) -> bool:
     return luhn_check_digit(ten[:9]) == int(ten[9])
 
 
-# A cell as tokens: maximal digit runs (with a directly following '-' or '+') and non-digit runs.
-TOKENS = r"\d+[-+]?|\D+"
-_TOKEN_RE = re.compile(TOKENS, re.ASCII)
-_RUN = re.compile(r"(\d{10}|\d{12})[-+]?", re.ASCII)
-_HEAD = re.compile(r"(\d{6}|\d{8})[-+]", re.ASCII)
-_TAIL = re.compile(r"\d{4}[-+]?", re.ASCII)
+# Digit runs joined by single '-' / '+' ("chains"); a candidate is a group of 10 or 12 digits, or a
+# group of 6 or 8 followed in its chain by a group of exactly 4.
+CHAINS = r"\d+(?:[-+]\d+)*"
+_CHAIN_RE = re.compile(CHAINS, re.ASCII)
 
 
 def candidates(text: str) -> list[str]:
     """Personnummer-shaped parts of `text` bounded by non-digits: a digit run of 10 or 12, or a
-    run of 6 or 8 digits, '-' or '+', and a run of exactly 4 (Python twin of `column_counts_sql`)."""
-    toks = _TOKEN_RE.findall(text)
+    run of 6 or 8 digits, a separator and a run of exactly 4, written with '-' (Python twin of
+    `column_counts_sql`)."""
     out = []
-    for i, t in enumerate(toks):
-        if _RUN.fullmatch(t):
-            out.append(t.rstrip("-+"))
-        elif _HEAD.fullmatch(t) and i + 1 < len(toks) and _TAIL.fullmatch(toks[i + 1]):
-            out.append(t + toks[i + 1].rstrip("-+"))
+    for chain in _CHAIN_RE.findall(text):
+        groups = re.split("[-+]", chain)
+        for i, g in enumerate(groups):
+            if len(g) in (10, 12):
+                out.append(g)
+            elif len(g) in (6, 8) and i + 1 < len(groups) and len(groups[i + 1]) == 4:
+                out.append(f"{g}-{groups[i + 1]}")
     return out
 
 
@@ -84,24 +84,26 @@ def contains_personnummer(text: str) -> bool:
 def column_counts_sql(stg: str, columns: list[str]) -> str:
     """Per column: valid candidates with a separator, valid 12-digit candidates, bare 10-digit
     candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
-    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are tokenised."""
+    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are split."""
     branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE length({ident(c)}) >= 10 "
                 f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}')"
                 for i, c in enumerate(columns)]
-    pick = ("list_filter(list_transform(t, lambda x, i: CASE "
-            "WHEN regexp_full_match(x, '(\\d{10}|\\d{12})[-+]?') THEN rtrim(x, '-+') "
-            "WHEN regexp_full_match(x, '(\\d{6}|\\d{8})[-+]') "
-            "AND regexp_full_match(coalesce(t[i + 1], ''), '\\d{4}[-+]?') THEN x || rtrim(t[i + 1], '-+') "
-            "END), lambda c: c IS NOT NULL)")
-    cands = (f"SELECT col, unnest({pick}) AS v FROM (SELECT col, regexp_extract_all(v, '{TOKENS}') AS t "
-             f"FROM ({' UNION ALL '.join(branches)}))")
+    pick = ("list_filter(list_transform(g, lambda x, i: CASE WHEN length(x) IN (10, 12) THEN x "
+            "WHEN length(x) IN (6, 8) AND length(g[i + 1]) = 4 THEN x || '-' || g[i + 1] END), "
+            "lambda c: c IS NOT NULL)")
+    chains = (f"SELECT col, unnest(regexp_extract_all(v, '{CHAINS}')) AS chain "
+              f"FROM ({' UNION ALL '.join(branches)})")
+    cands = f"SELECT col, unnest({pick}) AS v FROM (SELECT col, string_split_regex(chain, '[-+]') AS g FROM ({chains}))"
+    # validity once per candidate; the cheap check digit first (9 in 10 random numbers fail it)
+    ok = "CASE WHEN aos_luhn_ok(right(d, 10)) THEN aos_pnr_digits_ok(d) ELSE false END"
     return (
         "SELECT col, "
-        "count(*) FILTER (WHERE v <> d AND aos_pnr_digits_ok(d)), "
-        "count(*) FILTER (WHERE v = d AND length(d) = 12 AND aos_pnr_digits_ok(d)), "
+        "count(*) FILTER (WHERE v <> d AND ok), "
+        "count(*) FILTER (WHERE v = d AND length(d) = 12 AND ok), "
         "count(*) FILTER (WHERE length(v) = 10), "
-        "count(*) FILTER (WHERE length(v) = 10 AND aos_pnr_digits_ok(d)) "
-        f"FROM (SELECT col, v, regexp_replace(v, '[-+]', '') AS d FROM ({cands})) GROUP BY col")
+        "count(*) FILTER (WHERE length(v) = 10 AND ok) "
+        f"FROM (SELECT col, v, d, {ok} AS ok FROM "
+        f"(SELECT col, v, regexp_replace(v, '[-+]', '') AS d FROM ({cands}))) GROUP BY col")
 
 
 def flagged(n_sep: int, n_c12: int, n_d10: int, n_d10_valid: int) -> bool:

@@ -97,3 +97,10 @@ def _region_attrition_rows(con, months: list[str], _not_evaluable) -> list[tuple
     return [(m, "ALL", no, step, *[None if k in hidden else cells[k] for k in ((no - 1, "n"), (no, "e"), (no, "n"))],
              any(k in hidden for k in ((no - 1, "n"), (no, "e"), (no, "n"))), "")
             for m, no, step, b, e, a in att]
+
+
+def reason_labels(dq: pd.DataFrame, msg) -> pd.DataFrame:
+    """data_quality with each quarantine reason category shown as its display text (report.html,
+    report.xlsx; the CSV keeps the category code)."""
+    return dq.assign(reason=[msg.get("q_" + r, r) if item == "quarantine_reason" else r
+                             for item, r in zip(dq.item, dq.reason)])

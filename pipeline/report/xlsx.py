@@ -10,6 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import safetext
+from . import quality
 from .messages import Messages
 from .views import COUNT_COLUMNS
 
@@ -56,6 +57,8 @@ def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 80
     for name, df in tables.items():
+        if name == "data_quality":
+            df = quality.reason_labels(df, msg)
         s = wb.create_sheet(SHEET_NAMES.get(name, name)[:31])
         s.append([safetext.xlsx_text(header(c, msg)) for c in df.columns])
         for c in range(1, len(df.columns) + 1):

@@ -63,7 +63,9 @@ def test_no_quarantined_cell_text_anywhere(hostile_run):
     assert ("diagnoses", "icd10", "not_icd10") in reasons
     assert ("lab_results", "value", "not_a_number") in reasons
     assert ("lab_results", "unit", "unknown_unit") in reasons
-    assert "icd10" in text and "inte en ICD-10-kod" in (out / "report.html").read_text(encoding="utf-8")
+    assert "inte en ICD-10-kod" in (out / "report.html").read_text(encoding="utf-8")  # display text (sv)
+    assert "inte en ICD-10-kod" in [c.value for c in xlsx_cells(out / "report.xlsx")]
+    assert not unsafe_cell((run.stdout + run.stderr + report.stdout + report.stderr).replace("\n", " "))
 
 
 def test_no_formula_or_control_character_in_any_output(hostile_run):

@@ -20,8 +20,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import DataRefused
-from .personnummer import check_header
 from .reference import ident
+from .personnummer import check_header  # noqa: I001 (kept apart from the lines above: merges)
 
 SAMPLE_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DataRefused
 from .reference import ident
-from .personnummer import check_header  # noqa: I001 (kept apart from the lines above: merges)
+from .personnummer import check_header
 
 SAMPLE_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20

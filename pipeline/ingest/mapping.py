@@ -103,7 +103,8 @@ def _file(value, where: str) -> str | None:
     if value is None:
         return None
     p = Path(str(value))
-    if not isinstance(value, str) or not value or p.is_absolute() or ".." in p.parts or "\\" in value:
+    if (not isinstance(value, str) or not value.isprintable() or not value.strip() or p.is_absolute()
+            or ".." in p.parts or "\\" in value):
         raise UsageError(f"{where}: must name a file inside the extract directory "
                          "(no absolute path, no '..')")
     return value

@@ -33,7 +33,7 @@ def _ingest(tmp_path, ext, *extra):
     return r, db
 
 
-@pytest.mark.parametrize("stem", ["../outside/x", "sub/../../outside/x", "ABSOLUTE"])
+@pytest.mark.parametrize("stem", ["../outside/x", "sub/../../outside/x", "ABSOLUTE", "lab\\u0000x"])
 def test_mapping_path_outside_is_bad_usage(setup, stem):
     tmp_path, ext, outside = setup
     (ext / "lab_results.csv").unlink()

@@ -144,3 +144,14 @@ def test_safe_text_python_and_sql_agree(value, expected):
 def test_xlsx_text_is_cut_visibly():
     s = safetext.xlsx_text("y" * 100_000)
     assert len(s) == safetext.XLSX_MAX and s.endswith(safetext.TRUNCATED)
+
+
+def test_frame_neutralises_text_cells_only():
+    import pandas as pd
+    df = pd.DataFrame({"group": ["=1+1", "VC1", None], "n": [-2, 5, 7], "ratio": [-0.5, 1.0, None],
+                       "flag": [True, False, True]})
+    out = safetext.frame(df)
+    assert out["group"].tolist()[:2] == ["'=1+1", "VC1"] and out["group"].isna().iloc[2]
+    assert out["n"].tolist() == [-2, 5, 7] and out["ratio"].tolist()[:2] == [-0.5, 1.0]
+    assert out["flag"].tolist() == [True, False, True]
+    assert df["group"].iloc[0] == "=1+1"  # a copy

@@ -4,7 +4,8 @@ A value is *valid* when it has 10 or 12 digits, optionally with '-' or '+' befor
 a valid birth date (YYMMDD or YYYYMMDD with century 18/19/20; day + 60 for samordningsnummer)
 and a Luhn check digit over the 10-digit form (SQL: sql/ingest/macros.sql `aos_pnr_valid`).
 
-Rule for a column (every text column of every file, after mapping renames):
+Values are searched anywhere in a cell (`candidates`: bounded by non-digits, so `R634 pnr …`,
+`smd:…`, `…x` count). Rule for a column (every text column of every file, after mapping renames):
 - any valid value written with a separator (YYMMDD-NNNC, YYYYMMDD-NNNC) flags the column;
 - any valid 12-digit value with a century (18/19/20) flags the column;
 - bare 10-digit values flag the column when the valid ones are the majority of the column's
@@ -12,6 +13,8 @@ Rule for a column (every text column of every file, after mapping renames):
   digit), so pseudonymous numeric ids and phone numbers (07xxxxxxxx) stay well below half, while a
   column of real personnummer is valid throughout.
 The refusal names the file and the column and the number of values, never a value.
+Single strings — a file's header, extract.toml and mapping keys and values, file names — are
+refused on any one valid value.
 """
 from __future__ import annotations
 

@@ -6,7 +6,8 @@
   whole cell is a plain number (`-2.5` stays a number; `-2+3` does not);
 - xlsx cells are cut at Excel's 32,767 characters with a visible marker (`xlsx_text`).
 
-`install(con)` creates the same rule as the DuckDB macro `aos_safe_text(x)` for the `COPY` paths.
+`plain` is the rule for HTML and terminal messages: control and direction characters only.
+`install(con)` creates the same rule as `text` as the DuckDB macro `aos_safe_text(x)` (`COPY` paths).
 """
 from __future__ import annotations
 
@@ -37,14 +38,15 @@ def xlsx_text(s: str) -> str:
     return s if len(s) <= XLSX_MAX else s[: XLSX_MAX - len(TRUNCATED)] + TRUNCATED
 
 
-_HTML_UNSAFE_RE = re.compile("[" + _UNSAFE.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f") + "]")
+PLAIN_UNSAFE_RE = re.compile("[" + _UNSAFE.replace("\\x00-\\x1f", "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f") + "]")
 
 
-def html_value(v):
-    """For HTML (already escaped by the template engine): control and direction characters
-    only; whitespace (tab, newline) stays, a formula start means nothing there."""
-    if isinstance(v, str) and _HTML_UNSAFE_RE.search(v):
-        return type(v)(_HTML_UNSAFE_RE.sub(REPLACEMENT, v))  # keeps jinja2 Markup as Markup
+def plain(v):
+    """Text that keeps its whitespace (tab, newline) where a formula start means nothing: HTML
+    (escaped by the template engine) and messages on a terminal. Control and direction characters
+    become U+FFFD; other values are returned unchanged."""
+    if isinstance(v, str) and PLAIN_UNSAFE_RE.search(v):
+        return type(v)(PLAIN_UNSAFE_RE.sub(REPLACEMENT, v))  # keeps jinja2 Markup as Markup
     return v
 
 

@@ -21,5 +21,5 @@ def render(context: dict, msg: Messages) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             finalize=safetext.html_value)
+                             finalize=safetext.plain)
     return env.get_template("report.html.j2").render(msg=msg, **context)

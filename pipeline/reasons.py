@@ -22,7 +22,7 @@ CATEGORIES = (
     ("not_a_date", r"( is not a valid date \(YYYY-MM-DD or YYYYMMDD\)|: a plain number, not a date .*)$"),
     ("before_1900", r" is before 1900$"),
     ("not_a_year", r" is not a year \(YYYY\)$"),
-    ("unknown_code", r" is not one of [A-Za-z0-9_/ ]+$"),
+    ("unknown_code", r"( is not one of [A-Za-z0-9_/ ]+|^operator_concept_id: not a known comparison operator concept)$"),
     ("not_icd10", r" is not an ICD-10 code$"),
     ("not_atc", r" is not an ATC code$"),
     ("not_a_number", r" is not a number$"),

@@ -14,7 +14,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .. import safetext
 from .sqlrun import literal
+from .units import CRITERIA, INDEX_CSV, REVIEW, UNITS_DIR, write_unit_folders
 
 REVIEW_CSV = "sensitive/review_list.csv"
 CRITERIA_CSV = "sensitive/criteria.csv"
@@ -40,7 +42,7 @@ def _cell(v) -> str:
         return "true" if v else "false"
     if isinstance(v, float):
         return repr(v)
-    return str(v)
+    return safetext.text(str(v))
 
 
 def _write_rows(path: Path, header: list[str], rows) -> int:
@@ -57,9 +59,11 @@ def _write_rows(path: Path, header: list[str], rows) -> int:
 
 
 def _copy_csv(con, query: str, months: list[str], path: Path) -> int:
-    """Let DuckDB write a (large) patient-level CSV in the query's order."""
+    """Let DuckDB write a (large) patient-level CSV in the query's order (text columns through
+    `aos_safe_text`, pipeline.safetext)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute("SET preserve_insertion_order = true")  # COPY keeps the ORDER BY
+    safetext.install(con)
     query = query.replace("$months", literal(months))
     con.execute(f"COPY ({query}) TO {literal(str(path))} "
                 "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
@@ -106,16 +110,9 @@ def write_outputs(con, out_dir: str | Path, months: list[str], manifest: dict) -
     tmp = Path(tempfile.mkdtemp(prefix=".aos-run-", dir=out_dir))
     counts = {}
     try:
-        counts[REVIEW_CSV] = _copy_csv(con, """
-            SELECT strftime(month, '%Y-%m') AS month, care_unit_id, patient_id, new_episode,
-                   n_criteria, criteria, route, prior_cancer, evidence
-            FROM review_list WHERE strftime(month, '%Y-%m') IN (SELECT unnest($months))
-            ORDER BY month, care_unit_id, patient_id""", months, tmp / REVIEW_CSV)
-        counts[CRITERIA_CSV] = _copy_csv(con, """
-            SELECT strftime(month, '%Y-%m') AS month, patient_id, criterion, evidence_date,
-                   value, threshold, unit
-            FROM criteria_met WHERE strftime(month, '%Y-%m') IN (SELECT unnest($months))
-            ORDER BY month, patient_id, criterion""", months, tmp / CRITERIA_CSV)
+        counts[REVIEW_CSV] = _copy_csv(con, REVIEW, months, tmp / REVIEW_CSV)
+        counts[CRITERIA_CSV] = _copy_csv(con, CRITERIA, months, tmp / CRITERIA_CSV)
+        counts[INDEX_CSV] = write_unit_folders(con, tmp, months)
         counts[ATTRITION_CSV] = _write_rows(
             tmp / ATTRITION_CSV,
             ["month", "care_unit_id", "step_no", "step", "n_before", "n_excluded", "n_after",
@@ -124,7 +121,10 @@ def write_outputs(con, out_dir: str | Path, months: list[str], manifest: dict) -
         manifest = dict(manifest, output_rows=counts)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str)
                                     + "\n", encoding="utf-8")
-        for rel in (REVIEW_CSV, CRITERIA_CSV, ATTRITION_CSV, MANIFEST):
+        old_units = out_dir / UNITS_DIR
+        if old_units.exists():  # no stale unit folder survives a new run
+            os.replace(old_units, tmp / ".units-old")
+        for rel in (REVIEW_CSV, CRITERIA_CSV, ATTRITION_CSV, UNITS_DIR, MANIFEST):
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / rel, out_dir / rel)
     finally:

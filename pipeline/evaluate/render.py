@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .. import safetext  # noqa: E402
 from .backtest import Backtest, band_answer, rule_label, suppression_rules  # noqa: E402
 from .disclosure import secondary, suppress  # noqa: E402
 from .model import ModelReport  # noqa: E402
@@ -332,7 +333,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
         if len(values) and values.map(lambda v: isinstance(v, (bool, np.bool_))).all():
             out[col] = out[col].map(lambda v: "" if v is None or v is pd.NA
                                     else ("true" if v else "false"))
-    out.to_csv(path, index=False, lineterminator="\n")
+    safetext.frame(out).to_csv(path, index=False, lineterminator="\n")
 
 
 def write_outputs(out_dir: Path, bt: Backtest, rep: ModelReport, settings: Settings,

@@ -10,11 +10,13 @@ from pathlib import Path
 from .. import schema
 from ..errors import DataRefused, UsageError
 from .mapping import SourceMapping
+from .personnummer import check_file_names, check_toml, safe_key
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet")
 DATE_FIELDS = ("extract_date", "data_complete_until", "cancer_register_complete_until")
 CSV_HINTS = ("encoding", "separator", "decimal")
 KNOWN_KEYS = {"region", *DATE_FIELDS, *CSV_HINTS}
+REGION_MAX = 100
 
 
 @dataclass
@@ -46,11 +48,12 @@ def read_config(extract_dir: Path, mapping: SourceMapping) -> ExtractConfig:
         data = tomllib.loads(cfg.toml_bytes.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DataRefused(f"extract.toml: not valid TOML: {exc}") from None
+    check_toml("extract.toml", data)
     unknown = sorted(set(data) - KNOWN_KEYS)
     if unknown:
-        raise DataRefused(f"extract.toml: unknown key(s) {', '.join(unknown)}; "
+        raise DataRefused(f"extract.toml: unknown key(s) {', '.join(safe_key(k) for k in unknown)}; "
                           f"known: {', '.join(sorted(KNOWN_KEYS))}")
-    cfg.region = str(data["region"]) if "region" in data else None
+    cfg.region = _region(data["region"]) if "region" in data else None
     for key in DATE_FIELDS:
         cfg.dates[key] = _date(data.get(key), key)
     for key in CSV_HINTS:
@@ -59,6 +62,14 @@ def read_config(extract_dir: Path, mapping: SourceMapping) -> ExtractConfig:
     if cfg.csv_hints.get("decimal", ".") not in (".", ","):
         raise DataRefused("extract.toml: decimal: must be '.' or ','")
     return cfg
+
+
+def _region(value) -> str:
+    """The region's name goes into the report header and the manifest: plain text only."""
+    if not isinstance(value, str) or not value.strip() or len(value) > REGION_MAX or not value.isprintable():
+        raise DataRefused(f"extract.toml: region: must be plain text (printable characters, "
+                          f"at most {REGION_MAX})")
+    return value.strip()
 
 
 def _date(value, key: str) -> dt.date | None:
@@ -71,13 +82,15 @@ def _date(value, key: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise DataRefused(f"extract.toml: {key}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise DataRefused(f"extract.toml: {key}: not a date (YYYY-MM-DD)") from None
 
 
 def find_files(extract_dir: Path, mapping: SourceMapping) -> list[TableFile]:
     """One file per extract table found in the directory; refuses missing required tables."""
     if not extract_dir.is_dir():
         raise UsageError(f"{extract_dir}: not a directory (expected an extract directory)")
+    check_file_names(extract_dir, [p.name for p in extract_dir.iterdir()])
+    root = extract_dir.resolve()
     found = []
     for t in schema.EXTRACT_TABLES:
         stem = mapping.file_stem(t.name)
@@ -90,6 +103,9 @@ def find_files(extract_dir: Path, mapping: SourceMapping) -> list[TableFile]:
                 raise DataRefused(f"{extract_dir}: required table {t.name} is missing "
                                   f"(expected {stem}.csv, {stem}.csv.gz or {stem}.parquet)")
             continue
+        if not hits[0].resolve().is_relative_to(root):
+            raise DataRefused(f"{extract_dir}: the file of table {t.name} resolves outside the extract "
+                              f"directory (a link?); copy the file into the extract")
         found.append(TableFile(t.name, hits[0]))
     return found
 

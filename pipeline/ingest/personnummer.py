@@ -4,7 +4,8 @@ A value is *valid* when it has 10 or 12 digits, optionally with '-' or '+' befor
 a valid birth date (YYMMDD or YYYYMMDD with century 18/19/20; day + 60 for samordningsnummer)
 and a Luhn check digit over the 10-digit form (SQL: sql/ingest/macros.sql `aos_pnr_valid`).
 
-Rule for a column (every text column of every file, after mapping renames):
+Values are searched anywhere in a cell (`candidates`: bounded by non-digits, so `R634 pnr …`,
+`smd:…`, `…x` count). Rule for a column (every text column of every file, after mapping renames):
 - any valid value written with a separator (YYMMDD-NNNC, YYYYMMDD-NNNC) flags the column;
 - any valid 12-digit value with a century (18/19/20) flags the column;
 - bare 10-digit values flag the column when the valid ones are the majority of the column's
@@ -12,6 +13,8 @@ Rule for a column (every text column of every file, after mapping renames):
   digit), so pseudonymous numeric ids and phone numbers (07xxxxxxxx) stay well below half, while a
   column of real personnummer is valid throughout.
 The refusal names the file and the column and the number of values, never a value.
+Single strings — a file's header, extract.toml and mapping keys and values, file names — are
+refused on any one valid value.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import re
 from ..errors import DataRefused
 from .reference import ident
 
-_FORM = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}")
+_FORM = re.compile(r"(\d{2})?\d{6}[-+]?\d{4}", re.ASCII)
 
 
 def luhn_check_digit(nine: str) -> int:
@@ -55,23 +58,55 @@ def is_personnummer(value: str) -> bool:
     return luhn_check_digit(ten[:9]) == int(ten[9])
 
 
+# Digit runs joined by single '-' / '+' ("chains"); a candidate is a group of 10 or 12 digits, or a
+# group of 6 or 8 followed in its chain by a group of exactly 4.
+CHAINS = r"\d+(?:[-+]\d+)*"
+_CHAIN_RE = re.compile(CHAINS, re.ASCII)
+
+
+def candidates(text: str) -> list[str]:
+    """Personnummer-shaped parts of `text` bounded by non-digits: a digit run of 10 or 12, or a
+    run of 6 or 8 digits, a separator and a run of exactly 4, written with '-' (Python twin of
+    `column_counts_sql`)."""
+    out = []
+    for chain in _CHAIN_RE.findall(text):
+        groups = re.split("[-+]", chain)
+        for i, g in enumerate(groups):
+            if len(g) in (10, 12):
+                out.append(g)
+            elif len(g) in (6, 8) and i + 1 < len(groups) and len(groups[i + 1]) == 4:
+                out.append(f"{g}-{groups[i + 1]}")
+    return out
+
+
+def contains_personnummer(text: str) -> bool:
+    """A single string (a name, a key, a setting): any valid candidate counts."""
+    return any(is_personnummer(c) for c in candidates(text))
+
+
 def column_counts_sql(stg: str, columns: list[str]) -> str:
-    """Per column: valid values with a separator, valid 12-digit values, bare 10-digit values and
-    valid bare 10-digit values. Only values shaped like a personnummer reach the validity check."""
-    shape = "(\\d{2})?\\d{6}[-+]?\\d{4}"
-    branches = [
-        f"SELECT {i} AS col, v, regexp_replace(v, '[-+]', '') AS d FROM "
-        f"(SELECT trim({ident(c)}) AS v FROM {stg} "
-        f"WHERE length({ident(c)}) >= 10 AND substr({ident(c)}, 5, 1) <> '-') "  # not ISO dates
-        f"WHERE length(v) BETWEEN 10 AND 13 AND regexp_full_match(v, '{shape}')"
-        for i, c in enumerate(columns)]
+    """Per column: valid candidates with a separator, valid 12-digit candidates, bare 10-digit
+    candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
+    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are split."""
+    branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE length({ident(c)}) >= 10 "
+                f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}')"
+                for i, c in enumerate(columns)]
+    pick = ("list_filter(list_transform(g, lambda x, i: CASE WHEN length(x) IN (10, 12) THEN x "
+            "WHEN length(x) IN (6, 8) AND length(g[i + 1]) = 4 THEN x || '-' || g[i + 1] END), "
+            "lambda c: c IS NOT NULL)")
+    chains = (f"SELECT col, unnest(regexp_extract_all(v, '{CHAINS}')) AS chain "
+              f"FROM ({' UNION ALL '.join(branches)})")
+    cands = f"SELECT col, unnest({pick}) AS v FROM (SELECT col, string_split_regex(chain, '[-+]') AS g FROM ({chains}))"
+    # validity once per candidate; the cheap check digit first (9 in 10 random numbers fail it)
+    ok = "CASE WHEN aos_luhn_ok(right(d, 10)) THEN aos_pnr_digits_ok(d) ELSE false END"
     return (
         "SELECT col, "
-        "count(*) FILTER (WHERE v <> d AND aos_pnr_digits_ok(d)), "
-        "count(*) FILTER (WHERE v = d AND length(d) = 12 AND aos_pnr_digits_ok(d)), "
+        "count(*) FILTER (WHERE v <> d AND ok), "
+        "count(*) FILTER (WHERE v = d AND length(d) = 12 AND ok), "
         "count(*) FILTER (WHERE length(v) = 10), "
-        "count(*) FILTER (WHERE length(v) = 10 AND aos_pnr_digits_ok(d)) "
-        f"FROM ({' UNION ALL '.join(branches)}) GROUP BY col")
+        "count(*) FILTER (WHERE length(v) = 10 AND ok) "
+        f"FROM (SELECT col, v, d, {ok} AS ok FROM "
+        f"(SELECT col, v, regexp_replace(v, '[-+]', '') AS d FROM ({cands}))) GROUP BY col")
 
 
 def flagged(n_sep: int, n_c12: int, n_d10: int, n_d10_valid: int) -> bool:
@@ -90,3 +125,39 @@ def check_staged(con, stg: str, columns: list[str], source_file: str) -> None:
             raise DataRefused(
                 f"{source_file}: column {col}: holds Swedish personnummer or samordningsnummer "
                 f"({n:,} values); extracts must be pseudonymised (SPEC §5). No data were loaded.")
+
+
+_NOT_ALLOWED = "extracts must be pseudonymised (SPEC §5). No data were loaded."
+_DIGIT_RUN = re.compile(r"\d{6}", re.ASCII)
+
+
+def safe_key(key: str) -> str:
+    """A TOML key or header as it may be quoted in a message: never one with a run of 6 digits."""
+    return "(a key with a digit run)" if _DIGIT_RUN.search(key) else key
+
+
+def check_header(source_file: str, names: list[str]) -> None:
+    """Refuse a file whose first row holds a personnummer: it is data, not a header."""
+    if any(contains_personnummer(n) for n in names):
+        raise DataRefused(f"{source_file}: the first row is not a header: it holds a personnummer "
+                          f"or samordningsnummer; {_NOT_ALLOWED}")
+
+
+def check_toml(where: str, data, path: str = "") -> None:
+    """Refuse a TOML document (extract.toml, a mapping) with a personnummer in any key or value;
+    the message names the key path (a key that holds one is not quoted)."""
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        here = f"{path}.{safe_key(str(k))}" if path else safe_key(str(k))
+        if isinstance(k, str) and contains_personnummer(k):
+            raise DataRefused(f"{where}: {here}: a key holds a personnummer or samordningsnummer; {_NOT_ALLOWED}")
+        if isinstance(v, (dict, list)):
+            check_toml(where, v, here)
+        elif isinstance(v, (str, int, float)) and contains_personnummer(str(v)):
+            raise DataRefused(f"{where}: {here}: holds a personnummer or samordningsnummer; {_NOT_ALLOWED}")
+
+
+def check_file_names(directory, names) -> None:
+    if any(contains_personnummer(n) for n in names):
+        raise DataRefused(f"{directory}: a file name holds a personnummer or samordningsnummer; "
+                          f"{_NOT_ALLOWED}")

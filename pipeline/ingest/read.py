@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from ..errors import DataRefused
 from ..log import progress_bar
 from .reference import ident
+from .personnummer import check_header
 
 SAMPLE_BYTES = 1 << 20
 BLOCK_BYTES = 4 << 20
@@ -119,6 +120,9 @@ def _is_utf8(sample: bytes) -> bool:
 
 
 def staged_names(path: Path, header: list[str], renames: dict[str, str]) -> list[str]:
+    """Column names after renames; the header is scanned for personnummer before any message
+    may quote it."""
+    check_header(path.name, header)
     names = []
     for h in header:
         key = h.strip().lower()

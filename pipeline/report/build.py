@@ -14,6 +14,7 @@ from matplotlib.image import imread
 
 from .. import __version__, disclosure, schema
 from ..errors import DataRefused, UsageError
+from .. import safetext
 from ..sqlfiles import statements
 from . import config, figures, html, measures, pathway, quality, sections, sql, xlsx, yield_
 from .cells import Cells
@@ -127,7 +128,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
         if out[col].dtype == bool or col in ("suppressed", "follow_up_complete", "derived",
                                              "baseline_incomplete"):
             out[col] = out[col].map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    safetext.frame(out).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def _render(ctx: Context, tables: dict, tmp: Path, lang: str, suppression: bool) -> None:

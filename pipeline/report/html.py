@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import safetext
 from ..paths import DATA_DIR
 from .messages import Messages
 
@@ -19,5 +20,6 @@ def data_uri(png: Path) -> str:
 def render(context: dict, msg: Messages) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=safetext.plain)
     return env.get_template("report.html.j2").render(msg=msg, **context)

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from .. import disclosure
+from .. import disclosure, reasons
 from . import sql
 from .cells import Cells
 from .context import Context, ym
@@ -24,7 +24,8 @@ def collect(ctx: Context, cells: Cells) -> dict:
     for r in dq.itertuples(index=False):
         keys = {i: cells.add(_k("dq:" + i, "table", r.table_name), getattr(r, i)) for i in DQ_ITEMS}
         cells.add_group(keys["rows_read"], [keys[i] for i in DQ_ITEMS[1:]])
-    qr = sql.query(con, "quarantine_reasons")
+    reasons.install(con)
+    qr = sql.query(con, "quarantine_reasons")  # categories, never a reason's text
     for t, grp in qr.groupby("table_name"):
         keys = [cells.add(_k("dq:reason", t, f"{c}|{why}"), n)
                 for c, why, n in zip(grp.column_name, grp.reason, grp.rows)]
@@ -107,3 +108,10 @@ def _region_attrition_rows(con, months: list[str], _not_evaluable) -> list[tuple
     return [(m, "ALL", no, step, *[None if k in hidden else cells[k] for k in ((no - 1, "n"), (no, "e"), (no, "n"))],
              any(k in hidden for k in ((no - 1, "n"), (no, "e"), (no, "n"))), "")
             for m, no, step, b, e, a in att]
+
+
+def reason_labels(dq: pd.DataFrame, msg) -> pd.DataFrame:
+    """data_quality with each quarantine reason category shown as its display text (report.html,
+    report.xlsx; the CSV keeps the category code)."""
+    return dq.assign(reason=[msg.get("q_" + r, r) if item == "quarantine_reason" else r
+                             for item, r in zip(dq.item, dq.reason)])

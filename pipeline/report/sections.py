@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import quality
 from .context import Context, ym
 from .views import Builder, Cell, View
 
@@ -124,6 +125,7 @@ def quality_views(b: Builder) -> list[View]:
     for table, grp in base.groupby("table_name", sort=True):
         rows.rows.append([Cell(table)] + [b.num("data_quality", i, "rows") for i in grp.index])
     reasons = b.view("t_reasons", ["c_table", "c_column", "c_reason", "c_rows"], "n_reasons")
+    dq = quality.reason_labels(dq, b.msg)  # categories (pipeline/reasons.py) as display text
     for i in dq.index[dq.item == "quarantine_reason"]:
         reasons.rows.append([Cell(dq.at[i, "table_name"]), Cell(dq.at[i, "column_name"]),
                              Cell(dq.at[i, "reason"]), b.num("data_quality", i, "rows")])

@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import safetext
+from . import quality
 from .messages import Messages
 from .views import COUNT_COLUMNS
 
@@ -33,6 +35,8 @@ def _value(v, col: str, suppressed: bool, msg: Messages):
         return date.fromisoformat(v)
     if isinstance(v, bool):
         return msg("yes") if v else msg("no")
+    if isinstance(v, str):
+        return safetext.xlsx_text(v)
     return v.item() if hasattr(v, "item") else v
 
 
@@ -49,12 +53,14 @@ def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str
     ws.append([msg("x_item"), msg("x_value")])
     ws.cell(ws.max_row, 1).font = ws.cell(ws.max_row, 2).font = bold
     for k, v in info:
-        ws.append([k, v])
+        ws.append([safetext.xlsx_text(str(k)), safetext.xlsx_text(str(v))])
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 80
     for name, df in tables.items():
+        if name == "data_quality":
+            df = quality.reason_labels(df, msg)
         s = wb.create_sheet(SHEET_NAMES.get(name, name)[:31])
-        s.append([header(c, msg) for c in df.columns])
+        s.append([safetext.xlsx_text(header(c, msg)) for c in df.columns])
         for c in range(1, len(df.columns) + 1):
             s.cell(1, c).font = bold
         cols = list(df.columns)

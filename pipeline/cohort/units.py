@@ -1,0 +1,106 @@
+"""Per-unit folders (SPEC v1.1 §6.6): `sensitive/units/<folder>/review_list.csv` and `criteria.csv`
+with that unit's listed patients only, and `sensitive/units/index.csv` (folder -> care_unit_id).
+
+A folder name is the unit id percent-encoded (UTF-8 bytes) except `A-Z a-z 0-9 _ - .`, with a
+leading `.` or `-` encoded too, so no name has a path separator, `..`, a control character or a
+formula start, and different ids give different names. Names longer than 64 characters are cut and
+get `~` + a hash of the id; ids whose names differ only in case (a case-insensitive file system)
+get `~` + hash too. `~` never occurs otherwise, so the two forms cannot collide.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import string
+from pathlib import Path
+
+from .. import safetext
+from .sqlrun import literal
+
+UNITS_DIR = "sensitive/units"
+INDEX_CSV = "sensitive/units/index.csv"
+SAFE_CHARS = frozenset(string.ascii_letters + string.digits + "_-.")
+MAX_NAME = 64
+
+
+def _hash(uid: str | None) -> str:
+    return hashlib.sha256(repr(uid).encode("utf-8")).hexdigest()[:10]
+
+
+def folder_name(uid: str | None) -> str:
+    """The folder of one unit id (without the case-collision suffix of `folder_names`)."""
+    if uid is None:
+        return "%none"
+    if uid == "":
+        return "%empty"
+    name = "".join(chr(b) if chr(b) in SAFE_CHARS else f"%{b:02X}" for b in uid.encode("utf-8"))
+    if name[0] in ".-":
+        name = f"%{ord(name[0]):02X}" + name[1:]
+    if len(name) > MAX_NAME:
+        name = name[: MAX_NAME - 11] + "~" + _hash(uid)
+    return name
+
+
+def folder_names(ids) -> dict:
+    """Unit id -> folder name, distinct even on a case-insensitive file system."""
+    names = {u: folder_name(u) for u in ids}
+    folded: dict[str, list] = {}
+    for u, n in names.items():
+        folded.setdefault(n.casefold(), []).append(u)
+    for group in folded.values():
+        if len(group) > 1:
+            for u in group:
+                names[u] = f"{names[u]}~{_hash(u)}"
+    return names
+
+
+REVIEW_COLS = """strftime(r.month, '%Y-%m') AS month, aos_safe_text(r.care_unit_id) AS care_unit_id,
+    aos_safe_text(r.patient_id) AS patient_id, r.new_episode, r.n_criteria,
+    aos_safe_text(r.criteria) AS criteria, aos_safe_text(r.route) AS route, r.prior_cancer,
+    aos_safe_text(r.evidence) AS evidence"""
+CRITERIA_COLS = """strftime(c.month, '%Y-%m') AS month, aos_safe_text(c.patient_id) AS patient_id,
+    aos_safe_text(c.criterion) AS criterion, c.evidence_date, c.value, c.threshold,
+    aos_safe_text(c.unit) AS unit"""
+IN_MONTHS = "IN (SELECT unnest($months))"
+REVIEW = f"""SELECT {REVIEW_COLS} FROM review_list r WHERE strftime(r.month, '%Y-%m') {IN_MONTHS}
+  ORDER BY r.month, r.care_unit_id, r.patient_id"""
+CRITERIA = f"""SELECT {CRITERIA_COLS} FROM criteria_met c WHERE strftime(c.month, '%Y-%m') {IN_MONTHS}
+  ORDER BY c.month, c.patient_id, c.criterion"""
+# Per unit: each list once into a TEMP table sorted by unit, then one small COPY per unit and file.
+STAGED = {
+    "review_list.csv": f"""SELECT r.care_unit_id AS _unit, {REVIEW_COLS} FROM review_list r
+      WHERE strftime(r.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
+    "criteria.csv": f"""SELECT e.care_unit_id AS _unit, {CRITERIA_COLS} FROM criteria_met c
+      JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id
+      WHERE strftime(c.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
+}
+
+
+def write_unit_folders(con, root: Path, months: list[str]) -> int:
+    """Write every unit's folder under root/sensitive/units; returns the number of units."""
+    units = [r[0] for r in con.execute(
+        "SELECT DISTINCT care_unit_id FROM eligible_adults WHERE strftime(month, '%Y-%m') IN "
+        "(SELECT unnest(?)) UNION SELECT DISTINCT care_unit_id FROM review_list "
+        "WHERE strftime(month, '%Y-%m') IN (SELECT unnest(?)) ORDER BY 1 NULLS LAST",
+        [months, months]).fetchall()]
+    names = folder_names(units)
+    base = root / UNITS_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    con.execute("SET preserve_insertion_order = true")  # COPY keeps the staged order
+    safetext.install(con)
+    for i, query in enumerate(STAGED.values()):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE aos_unit_{i} AS {query.replace('$months', literal(months))}")
+    for u in units:
+        (base / names[u]).mkdir()
+        for i, name in enumerate(STAGED):
+            con.execute(f"COPY (SELECT * EXCLUDE (_unit) FROM aos_unit_{i} WHERE _unit IS NOT DISTINCT FROM ?) "
+                        f"TO {literal(str(base / names[u] / name))} "
+                        "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')", [u])
+    for i in range(len(STAGED)):
+        con.execute(f"DROP TABLE aos_unit_{i}")
+    rows = sorted(([names[u], "" if u is None else u] for u in units), key=lambda r: r[0])
+    with (base / "index.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["folder", "care_unit_id"])
+        w.writerows([safetext.text(c) for c in r] for r in rows)
+    return len(units)

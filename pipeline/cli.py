@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = int(args._run(args) or 0)
     except AosError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        from .safetext import plain  # control and direction characters never reach a terminal
+        print(f"{prog}: error: {plain(str(exc))}", file=sys.stderr)
         logger.error("%s", exc, extra=log.FILE_ONLY)
         rc = exc.exit_code
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..safetext import plain
 from .emptiness import HighQuarantine
 from .load import FileResult
 
@@ -34,7 +35,7 @@ class IngestSummary:
         for f in self.files:
             note = "skipped: identical file already ingested" if f.skipped else ""
             if f.unknown_analytes:
-                names = ", ".join(f"{k} ({v:,})" for k, v in list(f.unknown_analytes.items())[:5])
+                names = ", ".join(f"{plain(k)} ({v:,})" for k, v in list(f.unknown_analytes.items())[:5])
                 note = f"unknown analytes loaded as given: {names}"
             if f.unknown_sex:
                 note = f"{f.unknown_sex:,} with sex unknown (kept; esr_high and the Hb sex limit not evaluable)"

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
-import duckdb
-
+from .. import dblock
 from ..errors import DataRefused, UsageError
 from ..evaluate import backtest, model, render
 from ..evaluate.disclosure import suppress
@@ -57,10 +57,13 @@ def run(args) -> int:
     say = lambda msg: print(msg, flush=True)  # noqa: E731
     timings: dict[str, float] = {}
 
+    lock = contextlib.ExitStack()  # ensure_months writes cohort months: one writer at a time
+    lock.enter_context(dblock.writer(db))
     try:
-        con = duckdb.connect(str(db))
-    except duckdb.Error as exc:
-        raise UsageError(f"cannot open {db} as a DuckDB database: {exc}") from None
+        con = dblock.connect(db)
+    except BaseException:
+        lock.close()
+        raise
     try:
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
@@ -94,6 +97,7 @@ def run(args) -> int:
         timings["model"] = round(time.perf_counter() - step, 3)
     finally:
         con.close()
+        lock.close()
 
     manifest = {
         "command": "evaluate", "from": args.first, "to": args.last, "db": str(db),

@@ -44,14 +44,16 @@ def new_run_id() -> str:
 
 
 def pause_point(name: str) -> None:
-    """Test hook: with AOS_TEST_PAUSE_AT=name, write AOS_TEST_PAUSE_MARKER and sleep, so that
-    a test can kill the process at exactly this step."""
-    if os.environ.get("AOS_TEST_PAUSE_AT") != name:
-        return
+    """Test hook: with AOS_TEST_PAUSE_AT=name, write the file AOS_TEST_PAUSE_MARKER and wait
+    until it is removed (at most 10 minutes), so that a test can kill the process at exactly
+    this step, or let it go on."""
     marker = os.environ.get("AOS_TEST_PAUSE_MARKER")
-    if marker:
-        Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    time.sleep(600)
+    if os.environ.get("AOS_TEST_PAUSE_AT") != name or not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + 600
+    while Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def record_run(con, run_id: str, command: str, months: list[str], out: Path) -> None:

@@ -214,6 +214,7 @@ def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppressi
     with dblock.reader(db_path, wait, say):
         con = dblock.connect(db_path, read_only=True)
         try:
+            dblock.check_layout(con, db_path)
             ctx, tables = compute(con, db_path, m, suppression)
             with publish.locked(out, db_path, wait=wait, say=say) as o:
                 o.recover(publish.committed_in(con))

@@ -21,7 +21,8 @@ database as it was.
 """
 EPILOG = """\
 exit codes: 0 loaded; 1 data refused (missing required table or column, unreadable file, a
-column holding personnummer or samordningsnummer); 2 bad usage (no such directory, bad mapping).
+column holding personnummer or samordningsnummer); 2 bad usage (no such directory, bad mapping);
+4 busy: another aos process is writing the database (the message says which).
 
 examples:
   aos ingest data/extract-2025-06 --db aos.duckdb

@@ -176,7 +176,12 @@ def run(args) -> int:
             con.execute("COMMIT")
             committed = True
             publish.pause_point("after_commit")
-            o.publish(stage)
+            try:
+                o.publish(stage)
+            except OSError as exc:
+                raise UsageError(f"--out {out}: the run was committed but its outputs could not "
+                                 f"be published ({exc.strerror}); the next aos run or aos report "
+                                 "on this --out publishes them") from None
         except BaseException:
             if con is not None and not committed:
                 with contextlib.suppress(duckdb.Error):

@@ -1,4 +1,4 @@
-"""Assemble the report: read the database, register every count, suppress, write atomically."""
+"""Assemble the report: read the database, register every count, suppress, publish atomically."""
 from __future__ import annotations
 
 import os

@@ -4,7 +4,7 @@ Every command that writes the database takes an exclusive `flock` on the sidecar
 `<db>.lock` before it touches anything and holds it to the end; `aos report` takes a shared
 lock, waiting a bounded time for a writer to finish. The same lock guards an output directory
 (`<out>/.aos.lock`). The holder writes `{pid, command, started}` into the file so that a loser
-can say who is busy. Lock files are never deleted (deleting a locked file breaks flock).
+can say who is busy (a reader writes it too, so that a writer it blocks is told so). Lock files are never deleted (deleting a locked file breaks flock).
 DuckDB's own file lock (another program has the database open) is reported the same way.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def lock_path(db: Path | str) -> Path:
 
 def _command() -> str:
     args = sys.argv[1:2]
-    return "aos " + args[0] if args and not args[0].startswith("-") else "aos"
+    return "aos " + args[0] if args and re.fullmatch(r"[a-z]+", args[0]) else "aos (python)"
 
 
 def holder(path: Path) -> str:
@@ -84,9 +84,9 @@ def hold(path: Path, what: str, *, shared: bool = False, wait: float = 0.0, say=
                     say(f"{busy}; waiting up to {wait:g} s ...")
                     said = True
                 time.sleep(POLL_SECONDS)
-        if not shared:
-            info = {"pid": os.getpid(), "command": _command(),
-                    "started": dt.datetime.now().isoformat(timespec="seconds")}
+        info = {"pid": os.getpid(), "command": _command(),
+                "started": dt.datetime.now().isoformat(timespec="seconds")}
+        with contextlib.suppress(OSError):  # a reader's read-only lock file stays as it is
             os.ftruncate(fd, 0)
             os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
         yield

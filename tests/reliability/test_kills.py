@@ -15,7 +15,7 @@ import pytest
 from pipeline import cli
 from pipeline.ingest.extract import sha256_file
 
-from .conftest import MONTH, Paused, env, other_extract
+from .conftest import FIXTURE, MONTH, Paused, aos, env, other_extract
 from .state import assert_one_run, current_run, db_state, no_staging, sensitive_outside, tree
 
 # step -> is the database in the after state once the process is killed there?
@@ -69,6 +69,8 @@ def test_kill_of_aos_report_before_publish(copy_of, tmp_path):
     p = Paused(tmp_path, "report_before_publish", "report", "--db", db, "--month", MONTH,
                "--out", out)
     assert any((out / ".staging").iterdir())
+    writer = aos("ingest", FIXTURE, "--db", db, "--quiet")  # the report holds a reader's lock
+    assert writer.returncode == 4 and "database busy: aos report (pid" in writer.stderr
     p.kill()
     assert db_state(db) == before_db and tree(out) == before_out
     _next_command(db, out)

@@ -34,8 +34,6 @@ READY = ".ready"
 MIGRATE = "legacy-migrate"  # staging name while an older version's plain files move in
 LEGACY_ID = "00000000T000000-legacy"
 OLD_LEFTOVERS = (".report-", ".aos-run-", ".figures-old-")  # temp names of older versions
-RUNS_TABLE = """CREATE TABLE IF NOT EXISTS aos_runs (run_id VARCHAR PRIMARY KEY,
-    command VARCHAR, months VARCHAR, out_dir VARCHAR, committed_at TIMESTAMP)"""
 
 
 def new_run_id() -> str:
@@ -57,9 +55,8 @@ def pause_point(name: str) -> None:
 
 
 def record_run(con, run_id: str, command: str, months: list[str], out: Path) -> None:
-    """Record the run in the caller's transaction: its commit is what makes the staged
-    outputs publishable."""
-    con.execute(RUNS_TABLE)
+    """Record the run in the caller's transaction (table aos_runs, sql/cohort/tables.sql):
+    its commit is what makes the staged outputs publishable."""
     con.execute("INSERT INTO aos_runs VALUES (?, ?, ?, ?, ?)",
                 [run_id, command, ",".join(months), str(Path(out).resolve()), dt.datetime.now()])
 

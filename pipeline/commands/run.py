@@ -171,7 +171,8 @@ def run(args) -> int:
             stage = o.stage(run_id)
             con.execute("BEGIN TRANSACTION")
             info = _transaction(con, args, db, rules, stage, run_id, say)
-            o.mark_ready(stage, db)
+            with publish.stage_errors(out):
+                o.mark_ready(stage, db)
             publish.pause_point("before_commit")
             con.execute("COMMIT")
             committed = True

@@ -86,6 +86,8 @@ def test_report_waits_for_the_writer_then_reads_its_commit(copy_of, tmp_path):
         [sys.executable, "-m", "pipeline.cli", "report", "--db", str(db), "--month", "2025-01",
          "--out", str(tmp_path / "r"), "--lang", "en", "--wait", "120"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = waiting.stderr.readline()
+    assert "database busy: aos run (pid" in first and "waiting up to 120 s" in first, first
     rc, _o, err = a.resume()
     assert rc == 0, err
     out_r, err_r = waiting.communicate(timeout=240)

@@ -63,16 +63,19 @@ def test_kill_of_aos_run_at_each_step(copy_of, tmp_path, step):
         assert (out / "runs" / killed / "report.html").is_file()
 
 
-def test_kill_of_aos_report_before_publish(copy_of, tmp_path):
+@pytest.mark.parametrize("step", ["report_before_publish", "mid_publish"])
+def test_kill_of_aos_report(copy_of, tmp_path, step):
+    """Finding 4: a report killed mid-move used to leave figures/ missing or a new
+    report.html beside an old report.xlsx."""
     db, out = copy_of
-    before_db, before_out = db_state(db), tree(out)
-    p = Paused(tmp_path, "report_before_publish", "report", "--db", db, "--month", MONTH,
-               "--out", out)
-    assert any((out / ".staging").iterdir())
-    writer = aos("ingest", FIXTURE, "--db", db, "--quiet")  # the report holds a reader's lock
-    assert writer.returncode == 4 and "database busy: aos report (pid" in writer.stderr
+    before_db, before_out, before_run = db_state(db), tree(out), current_run(out)
+    p = Paused(tmp_path, step, "report", "--db", db, "--month", MONTH, "--out", out)
+    if step == "report_before_publish":
+        writer = aos("ingest", FIXTURE, "--db", db, "--quiet")  # the report holds a reader's lock
+        assert writer.returncode == 4 and "database busy: aos report (pid" in writer.stderr
     p.kill()
     assert db_state(db) == before_db and tree(out) == before_out
+    assert current_run(out) == before_run
     _next_command(db, out)
 
 

@@ -82,7 +82,18 @@ def _committed_elsewhere(db: str, run_id: str) -> bool | None:
                 return committed_in(con)(run_id)
             finally:
                 con.close()
-    except (Busy, UsageError):
+    except Busy:
+        return None
+    except UsageError:  # no longer a database of ours: the run cannot have been committed there
+        return False
+
+
+def _ready_db(folder: Path) -> str | None:
+    """The database named by the folder's `.ready` mark; None without a whole mark (the mark
+    is written before the commit, so a cut-off mark means no commit)."""
+    try:
+        return str(json.loads((folder / READY).read_text(encoding="utf-8"))["db"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -189,8 +200,8 @@ class OutDir:
             if self.runs.is_dir() else []
         for folder in staged + moved:
             verdict = False
-            if (folder / READY).is_file():
-                db = json.loads((folder / READY).read_text(encoding="utf-8")).get("db", "")
+            db = _ready_db(folder)
+            if db is not None:
                 verdict = (check(folder.name) if check is not None and db == self.db
                            else _committed_elsewhere(db, folder.name))
             cur = self.current()

@@ -5,6 +5,7 @@ run that was committed before it was killed)."""
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -111,3 +112,19 @@ def _shas(db) -> set[str]:
         return {r[0] for r in con.execute("SELECT sha256 FROM ingest_files").fetchall()}
     finally:
         con.close()
+
+
+def test_committed_run_is_published_by_a_command_on_another_database(copy_of, tmp_path):
+    """The next command on --out may use another --db: the killed run's own database is
+    opened read-only to tell whether it committed."""
+    db, out = copy_of
+    other = tmp_path / "other.duckdb"
+    shutil.copy2(db, other)
+    p = Paused(tmp_path, "after_commit", "run", "--db", db, "--month", "2025-02", "--out", out,
+               "--quiet", "--no-report")
+    p.kill()
+    (killed,) = _runs(db) - _runs(other)
+    assert cli.main(["report", "--db", str(other), "--month", MONTH, "--out", str(out)]) == 0
+    no_staging(out)
+    assert (out / "runs" / killed / "sensitive" / "review_list.csv").is_file()
+    assert current_run(out) > killed  # the report was published after the recovered run

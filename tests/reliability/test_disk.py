@@ -4,6 +4,7 @@ created in its parent). Needs `mount -t tmpfs` (root); skipped with the reason o
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -90,3 +91,15 @@ def test_out_that_is_a_mount_point(copy_of, tmpfs, tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == parent_before
     assert (out / "report.html").is_file() and (out / "sensitive" / "review_list.csv").is_file()
     no_staging(out)
+
+
+def test_report_reads_a_database_on_a_read_only_filesystem(copy_of, tmpfs, tmp_path):
+    db, _ = copy_of
+    ro = tmpfs("rodb", "size=64m")
+    shutil.copy2(db, ro / db.name)
+    subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+    assert cli.main(["report", "--db", str(ro / db.name), "--month", MONTH,
+                     "--out", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "report.html").is_file()
+    assert cli.main(["run", "--db", str(ro / db.name), "--month", MONTH,
+                     "--out", str(tmp_path / "r")]) == 2  # a writer needs its lock file

@@ -94,13 +94,21 @@ def hold(path: Path, what: str, *, shared: bool = False, wait: float = 0.0, say=
         os.close(fd)  # releases the lock
 
 
+def _in_memory(db: Path | str) -> bool:
+    return str(db).startswith(":memory:")  # private to this process: nothing to lock
+
+
 def writer(db: Path | str):
     """The exclusive lock of database `db` (an `aos` command that writes it)."""
+    if _in_memory(db):
+        return contextlib.nullcontext()
     return hold(lock_path(db), "database")
 
 
 def reader(db: Path | str, wait: float, say=None):
     """A shared lock of database `db`, waiting up to `wait` s for a writer to finish."""
+    if _in_memory(db):
+        return contextlib.nullcontext()
     return hold(lock_path(db), "database", shared=True, wait=wait, say=say)
 
 

@@ -35,11 +35,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     import sys
 
-    from ..report import build
+    from ..report import write_report
+    from ..report.build import REPORT_WAIT
 
-    wait = build.REPORT_WAIT if args.wait is None else max(args.wait, 0.0)
-    path = build.write_report(args.db, args.month, args.out, lang=args.lang,
-                              suppression=not args.no_suppression, wait=wait,
-                              say=lambda m: print(m, file=sys.stderr, flush=True))
+    wait = REPORT_WAIT if args.wait is None else max(args.wait, 0.0)
+    path = write_report(args.db, args.month, args.out, lang=args.lang,
+                        suppression=not args.no_suppression, wait=wait,
+                        say=lambda m: print(m, file=sys.stderr, flush=True))
     print(f"report written: {path}")
     return 0

@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine with Python >= 3.11 and make:
 #   make demo   - create .venv, install, run the main job on the bundled sample
 #   make test   - create .venv, install, run the whole test suite
+# Also: make wheel (dist/*.whl), make notebooks (JupyterLab on notebooks/), make bench, make docs.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/demo
 
-.PHONY: install demo test bench docs clean
+.PHONY: install demo test bench docs wheel notebooks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,5 +30,13 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -m pipeline.docs
 
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist
+
+# The notebooks read AOS_DB (default out/demo/aos.duckdb, made by `make demo`).
+# Extra JupyterLab options: make notebooks NB_ARGS="--no-browser --allow-root"
+notebooks: $(STAMP)
+	AOS_DB=$${AOS_DB:-$(CURDIR)/$(OUT)/aos.duckdb} $(BIN)/jupyter lab notebooks/ $(NB_ARGS)
+
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache
+	rm -rf $(VENV) out build dist *.egg-info .pytest_cache

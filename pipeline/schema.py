@@ -9,7 +9,7 @@ Column kinds (what ingest does to a raw text value):
   text       trimmed text; empty -> NULL
   date       ISO YYYY-MM-DD or YYYYMMDD; not after the extract date, not before 1900
   year       integer 1900..extract year
-  sex        F/M; accepts K/M, kvinna/man, female/male, 2/1 (1 = man, 2 = kvinna)
+  sex        F/M; accepts K/M, kvinna/man, female/male, 2/1 (1 = man, 2 = kvinna); else NULL
   icd10      upper case, dot removed: R63.4 -> R634
   atc        upper case WHO ATC code
   analyte    canonical analyte id, NPU code or mapped local name -> canonical id
@@ -87,8 +87,11 @@ TABLES: tuple[Table, ...] = (
             Column("birth_date", "DATE", "date",
                    "Exact date of birth, when the extract has it (gives exact age).",
                    constraint="optional"),
-            Column("sex", "VARCHAR", "sex", "F or M (accepts K/M, kvinna/man, female/male, 2/1).",
-                   required=True, constraint="one of F, M after mapping"),
+            Column("sex", "VARCHAR", "sex",
+                   "F or M (accepts K/M, kvinna/man, female/male, 2/1); NULL = unknown (empty or "
+                   "another coding): the patient is kept, esr_high and the sex-specific Hb limit "
+                   "count as not met (SPEC §1 v1.1).",
+                   present=True, constraint="F, M or NULL (unknown) after mapping; the column must exist"),
             Column("care_unit_id", "VARCHAR", "text",
                    "The unit the patient is listed at now (listad vårdcentral).", required=True),
             Column("listed_from", "DATE", "date", "First day of listing at the unit.",
@@ -282,3 +285,7 @@ def create_all(con) -> None:
     """Create every canonical and internal table that does not exist yet."""
     for t in TABLES:
         con.execute(ddl(t))
+    # databases made before SPEC v1.1 declared patients.sex NOT NULL (unknown sex is now kept)
+    if con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'patients' "
+                   "AND constraint_type = 'NOT NULL' AND constraint_column_names = ['sex']").fetchall()[0][0]:
+        con.execute("ALTER TABLE patients ALTER COLUMN sex DROP NOT NULL")

@@ -11,6 +11,7 @@ import time
 
 from .. import schema
 from ..errors import UsageError
+from ..ingest.meta import check_months
 from . import sqlrun
 from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules
 
@@ -157,6 +158,8 @@ def compute(con, first: str, last: str | None, rules: Rules, progress=None,
               for t, col in EVENT_DATES.items() if t in present]
     firsts = [d for d in firsts if d is not None]
     params["first_data_mi"] = min(d.year * 12 + d.month - 1 for d in firsts) if firsts else None
+    check_months(con, first_mi, last_mi, params["first_data_mi"],
+                 rules.data["windows"]["recent_months"] + rules.data["windows"]["baseline_months"])
 
     # Row order inside tables carries no meaning (outputs sort explicitly); not keeping it
     # lets DuckDB stream big inserts within the memory limit.

@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UsageError
+from ..log import result
 from ..paths import SAMPLE_DIR
 
 HELP = "run the whole pipeline on the bundled synthetic sample and print where the report is"
@@ -41,6 +42,6 @@ def run(args) -> int:
         extract_dir=str(SAMPLE_DIR), month=args.first, to=args.month, db=str(db), out=str(out),
         rules=None, mapping=None, lang=args.lang, no_report=False, quiet=args.quiet)
     run_command.run(run_args)
-    print(f"demo done: report {out / 'report.html'} (also report.xlsx), "
-          f"review list {out / 'sensitive' / 'review_list.csv'}, database {db}")
+    result(f"demo done: report {out / 'report.html'} (also report.xlsx), "
+           f"review list {out / 'sensitive' / 'review_list.csv'}, database {db}")
     return 0

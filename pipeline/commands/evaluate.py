@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
+import logging
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from .. import dblock
+from .. import log
 from ..errors import DataRefused, UsageError
-from ..evaluate import backtest, model, render
-from ..evaluate.disclosure import suppress
-from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
-from ..evaluate.settings import add_months, default_rules, load_settings, month_label, parse_month, with_rules
+
+logger = logging.getLogger(__name__)
 
 HELP = "back-test the review rules and a learned risk model over a range of months"
 
@@ -43,6 +42,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from .. import dblock
+    from ..evaluate import backtest, model, render
+    from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
+    from ..evaluate.disclosure import suppress
+    from ..evaluate.settings import (add_months, default_rules, load_settings, month_label,
+                                     parse_month, with_rules)
+
     t0 = time.perf_counter()
     first, last = parse_month(args.first, "--from"), parse_month(args.last, "--to")
     if first > last:
@@ -54,17 +60,18 @@ def run(args) -> int:
     settings, criteria = load_settings(), ()
     if rules_path is not None:
         settings, criteria = with_rules(settings, rules_path)
-    say = lambda msg: print(msg, flush=True)  # noqa: E731
+    say = logger.info
     timings: dict[str, float] = {}
 
-    lock = contextlib.ExitStack()  # ensure_months writes cohort months: one writer at a time
-    lock.enter_context(dblock.writer(db))
+    stack = ExitStack()
+    stack.enter_context(dblock.writer(db))  # ensure_months writes cohort months: one writer
     try:
         con = dblock.connect(db)
     except BaseException:
-        lock.close()
+        stack.close()
         raise
     try:
+        bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
             raise DataRefused(f"{db}: table patients is missing or empty: no data to evaluate")
@@ -80,12 +87,14 @@ def run(args) -> int:
         step = time.perf_counter()
         computed = ensure_months(con, months, rules_path, progress=say)
         timings["cohort_months"] = round(time.perf_counter() - step, 3)
+        bar.advance()
 
         step = time.perf_counter()
         say("evaluate: back-testing criteria, pairs and min_criteria 1-4")
         bt = backtest.run_backtest(con, first, last, settings, criteria)
         timings["backtest"] = round(time.perf_counter() - step, 3)
         say(f"evaluate: {len(bt.table)} rules; {bt.n_sensitivity_cancers} cancers in the period")
+        bar.advance()
 
         step = time.perf_counter()
         if args.no_model:
@@ -97,7 +106,7 @@ def run(args) -> int:
         timings["model"] = round(time.perf_counter() - step, 3)
     finally:
         con.close()
-        lock.close()
+        stack.close()
 
     manifest = {
         "command": "evaluate", "from": args.first, "to": args.last, "db": str(db),
@@ -111,8 +120,10 @@ def run(args) -> int:
         "model_skipped": rep.skipped,
     }
     out = render.write_outputs(Path(args.out), bt, rep, settings, manifest)
-    say(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings))
+    quiet = getattr(args, "quiet", False)  # set by pipeline.cli (-q)
+    log.result(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings),
+               quiet)
     if not rep.skipped:
-        say(render.model_answer(render.model_tables(rep), settings.review_min_criteria))
-    say(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s")
+        log.result(render.model_answer(render.model_tables(rep), settings.review_min_criteria), quiet)
+    log.result(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s", quiet)
     return 0

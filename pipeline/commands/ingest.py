@@ -21,7 +21,9 @@ database as it was.
 """
 EPILOG = """\
 exit codes: 0 loaded; 1 data refused (missing required table or column, unreadable file, a
-column holding personnummer or samordningsnummer); 2 bad usage (no such directory, bad mapping);
+column holding personnummer or samordningsnummer, a ragged file, dates in extract.toml that
+contradict each other or today, a required table with no rows, a file with at least half of its
+rows quarantined for one column); 2 bad usage (no such directory, bad mapping);
 4 busy: another aos process is writing the database (the message says which).
 
 examples:
@@ -39,13 +41,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="MAP.toml",
                    help="source mapping: file names, column renames and value maps for a region's own "
                         "export (see examples/mappings/)")
+    add_accept_flags(p)
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return p
+
+
+def add_accept_flags(p) -> None:
+    """--accept-empty / --accept-quarantine (also used by `aos run`)."""
+    p.add_argument("--accept-empty", action="append", default=[], metavar="TABLE",
+                   choices=("patients", "contacts", "lab_results"),
+                   help="load although required table TABLE has no rows (refused otherwise); repeatable")
+    p.add_argument("--accept-quarantine", action="append", default=[], metavar="FILE",
+                   help="load although at least half of the rows of extract file FILE (e.g. "
+                        "lab_results.csv) are quarantined for one column (refused otherwise); repeatable")
 
 
 def run(args) -> int:
     from pathlib import Path
 
+    from .. import log
     from ..ingest import ingest_extract
 
     if not Path(args.extract_dir).is_dir():
@@ -55,7 +69,7 @@ def run(args) -> int:
         raise UsageError(f"--db {args.db}: is a directory; give a database file path")
     if not db.parent.exists():
         raise UsageError(f"--db {args.db}: directory {db.parent} does not exist")
-    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping, progress=not args.quiet)
-    if not args.quiet:
-        print(summary.format())
+    summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping,
+                             accept_empty=args.accept_empty, accept_quarantine=args.accept_quarantine)
+    log.result(summary.format(), args.quiet)
     return 0

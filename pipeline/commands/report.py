@@ -33,14 +33,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    import sys
+    import logging
 
+    from ..log import result
     from ..report import write_report
     from ..report.build import REPORT_WAIT
 
     wait = REPORT_WAIT if args.wait is None else max(args.wait, 0.0)
     path = write_report(args.db, args.month, args.out, lang=args.lang,
                         suppression=not args.no_suppression, wait=wait,
-                        say=lambda m: print(m, file=sys.stderr, flush=True))
-    print(f"report written: {path}")
+                        say=logging.getLogger(__name__).warning)
+    result(f"report written: {path}")
     return 0

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, log
 from ..errors import UsageError
 
+logger = logging.getLogger(__name__)
 HELP = "ingest an extract, compute the monthly review cohort and write its outputs"
 DESCRIPTION = """\
 Compute the AOS review cohort for month M (and, with --to, every month up to M2) as of the
@@ -32,9 +34,10 @@ and the tables cohort_runs, criteria_met, review_list, attrition, eligible_adult
 patient_month_features and aos_runs into the database (recomputing a month replaces its rows).
 """
 EPILOG = """\
-exit codes: 0 done; 1 data refused by ingest; 2 bad usage (bad month, missing, foreign or
-older database, invalid rules file, --out not writable or full); 4 busy: another aos process
-is writing the database or --out (the message says which, since when).
+exit codes: 0 done; 1 data refused by ingest; 2 bad usage (bad month, a month starting after
+the extract's data_complete_until or long before its first data, missing, foreign or older
+database, invalid rules file, --out not writable or full); 4 busy: another aos process is
+writing the database or --out (the message says which, since when).
 
 All or nothing: ingest, cohort and the run record commit as one transaction at the end; the
 outputs are staged inside --out and published by one atomic switch (--out/current ->
@@ -63,6 +66,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="rules file (default: pipeline/data/rules/aos-rules-v1.toml)")
     p.add_argument("--mapping", metavar="MAP.toml",
                    help="source mapping for the ingest (see aos ingest --help)")
+    from .ingest import add_accept_flags
+    add_accept_flags(p)
     p.add_argument("--lang", default="sv", choices=("sv", "en"),
                    help="report language (default: sv)")
     p.add_argument("--no-report", action="store_true",
@@ -112,11 +117,14 @@ def _transaction(con, args, db: Path, rules, stage: Path, run_id: str, say) -> d
         from ..ingest.run import ingest_into
         t0 = time.perf_counter()
         summary = ingest_into(con, args.extract_dir, db, mapping=args.mapping,
-                              progress=not args.quiet)
+                              accept_empty=getattr(args, "accept_empty", ()),
+                              accept_quarantine=getattr(args, "accept_quarantine", ()))
         timings["ingest"] = round(time.perf_counter() - t0, 3)
         say(summary.format())
     pause_point("after_ingest")
-    info = engine.compute(con, args.month, args.to, rules, progress=say, own_transaction=False)
+    with log.progress_bar("cohort") as bar:
+        info = engine.compute(con, args.month, args.to, rules, own_transaction=False,
+                              progress=lambda m: (logger.info(m), bar.advance()))
     timings.update(info.pop("timings"))
     manifest = _manifest(con, args, db, rules, info, timings, run_id)
     t0 = time.perf_counter()
@@ -143,7 +151,7 @@ def run(args) -> int:
     from ..cohort.rules import load_rules
     from ..ingest.run import configure, remove_new
 
-    say = (lambda _m: None) if args.quiet else (lambda m: print(m, flush=True))
+    say = lambda m: log.result(m, args.quiet)  # noqa: E731
     engine.parse_month(args.month)
     if args.to:
         engine.parse_month(args.to)

@@ -88,10 +88,11 @@ def options_from_args(args):
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a directory")
     return Options(args.patients, month_from, month_to, out, seed=args.seed, fmt=fmt,
-                   swedish_csv=args.swedish_csv, chunk_size=args.chunk_size, progress=not args.quiet)
+                   swedish_csv=args.swedish_csv, chunk_size=args.chunk_size)
 
 
 def run(args) -> int:
+    from ..log import result
     from ..synth import run as generate
     from ..synth.generator import existing_outputs
 
@@ -101,6 +102,5 @@ def run(args) -> int:
         raise UsageError(f"--out {opt.out}: already holds an extract ({', '.join(found[:4])}"
                          f"{' ...' if len(found) > 4 else ''}); use --overwrite or a new directory")
     counts = generate(opt)
-    if not args.quiet:
-        print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    result("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), args.quiet)
     return 0

@@ -2,11 +2,14 @@
 engine (`pipeline.cohort.engine`); evaluate never copies the engine's SQL."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
 from ..errors import DataRefused
 from .settings import add_months, month_label, month_range
+
+logger = logging.getLogger(__name__)
 
 
 def table_exists(con, name: str) -> bool:
@@ -50,7 +53,8 @@ def contiguous_runs(months: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def ensure_months(con, months: list[date], rules_path: Path | None, progress=print) -> list[date]:
+def ensure_months(con, months: list[date], rules_path: Path | None,
+                  progress=logger.info) -> list[date]:
     """Compute the months missing from cohort_runs, or computed there with another rules file,
     with the cohort engine (which replaces their rows, as `aos run` does); return them."""
     from ..cohort import engine  # the cohort engineer's entry point

@@ -32,6 +32,7 @@ class FileResult:
     rows_quarantined: int = 0
     skipped: bool = False  # identical file already ingested
     unknown_analytes: dict[str, int] = field(default_factory=dict)
+    unknown_sex: int = 0  # patients kept with sex unknown (SPEC §1 v1.1)
 
     @property
     def reconciles(self) -> bool:
@@ -80,6 +81,8 @@ def finalise(con, t: schema.Table, p: str, res: FileResult, extract_id: str,
         res.unknown_analytes = dict(con.execute(
             f"SELECT analyte, count(*) FROM {p} WHERE _unknown_analyte GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall())
+    if t.name == "patients":
+        res.unknown_sex = con.execute(f"SELECT count(*) FROM {p} WHERE sex IS NULL").fetchone()[0]
     n_valid = con.execute(f"SELECT count(*) FROM {p}").fetchone()[0]
     res.rows_loaded = _insert(con, p, t, cols)
     res.rows_already_present = n_valid - res.rows_loaded

@@ -4,6 +4,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from ..errors import DataRefused, UsageError
+
 EVENT_DATES = {  # table -> event date column used to derive the extract date
     "contacts": "contact_date", "prescriptions": "prescribed_date", "lab_results": "sample_date",
     "diagnoses": "diagnosis_date", "observations": "obs_date", "referrals": "event_date",
@@ -28,13 +30,17 @@ def max_valid_date(con, parsed: dict[str, str], tables: list[str], today: dt.dat
 
 
 def resolve_dates(con, declared: dict, parsed: dict[str, str], today: dt.date) -> tuple[dict, list[str]]:
-    """(dates, derived field names): declared dates win; the rest are derived from the data."""
+    """(dates, derived field names): declared dates win; the rest are derived from the data.
+    Refuses declared dates that contradict each other or today (`check_declared`)."""
     dates = {k: declared.get(k) for k in ("extract_date", "data_complete_until",
                                           "cancer_register_complete_until")}
     derived = []
     if dates["extract_date"] is None:
         dates["extract_date"] = max_valid_date(con, parsed, list(EVENT_DATES), today)
+        if dates["extract_date"] is None:  # every date after today: date-shifted research data
+            dates["extract_date"] = max_valid_date(con, parsed, list(EVENT_DATES), dt.date.max)
         derived.append("extract_date")
+    check_declared(dates, derived, today)
     if dates["data_complete_until"] is None:
         ed = dates["extract_date"]
         dates["data_complete_until"] = last_complete_month_end(ed) if ed else None
@@ -49,9 +55,41 @@ def resolve_dates(con, declared: dict, parsed: dict[str, str], today: dt.date) -
     return dates, derived
 
 
+def check_declared(dates: dict, derived: list[str], today: dt.date) -> None:
+    """extract.toml: a declared extract_date is not after today (derived dates may be, e.g. in
+    date-shifted research data); the completeness dates are not after the extract date."""
+    ed = dates["extract_date"]
+    if "extract_date" not in derived and ed is not None and ed > today:
+        raise DataRefused("extract.toml: extract_date: is after today; an extract cannot be "
+                          "taken in the future (fix the date, or leave it out to derive it)")
+    for key in ("data_complete_until", "cancer_register_complete_until"):
+        d = dates[key]
+        if d is not None and ed is not None and d > ed:
+            how = "derived from the data" if "extract_date" in derived else "declared"
+            raise DataRefused(f"extract.toml: {key}: is after the extract_date ({how}); data cannot "
+                              "be complete beyond the day the extract was taken")
+
+
+def _month(mi: int) -> str:
+    return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+
+
+def check_months(con, first_mi: int, last_mi: int, first_data_mi: int | None, window_months: int) -> None:
+    """Refuse (exit 2) months the data cannot answer: a month whose first day is after the
+    extract's data_complete_until, or a first month more than `window_months` (baseline +
+    recent) before the first month with data. Month index = year * 12 + month - 1."""
+    dcu = extract_meta(con)["data_complete_until"]
+    if dcu is not None and dt.date(last_mi // 12, last_mi % 12 + 1, 1) > dcu:
+        raise UsageError(f"month {_month(last_mi)} starts after the extract's data_complete_until "
+                         f"{dcu}: its data are not complete; choose a month up to {dcu:%Y-%m}")
+    if first_data_mi is not None and first_mi < first_data_mi - window_months:
+        raise UsageError(f"month {_month(first_mi)} is more than {window_months} months before the "
+                         f"first month with data ({_month(first_data_mi)}): nothing to compute")
+
+
 def _table_exists(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-                       [name]).fetchone()[0] > 0
+                       [name]).fetchall()[0][0] > 0
 
 
 def present_tables(con) -> set[str]:
@@ -69,8 +107,8 @@ def extract_meta(con) -> dict:
             "cancer_register_complete_until", "derived_fields", "ingested_at")
     row = None
     if _table_exists(con, "extract_meta"):
-        row = con.execute(f"SELECT {', '.join(keys)} FROM extract_meta "
-                          "ORDER BY ingested_at DESC, extract_date DESC NULLS LAST LIMIT 1").fetchone()
+        row = next(iter(con.execute(f"SELECT {', '.join(keys)} FROM extract_meta "
+                                    "ORDER BY ingested_at DESC, extract_date DESC NULLS LAST LIMIT 1").fetchall()), None)
     out = dict(zip(keys, row or (None,) * len(keys)))
     out["derived_fields"] = [f for f in (out["derived_fields"] or "").split(",") if f]
     return out

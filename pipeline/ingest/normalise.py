@@ -61,14 +61,19 @@ def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
     if kind == "date":
         v = f"aos_date({x})"
         checks = [_missing(n)] if required else []
-        checks += [_bad(n, v, "is not a valid date (YYYY-MM-DD or YYYYMMDD)"),
+        checks += [(f"regexp_full_match({x}, '[+-]?\\d{{1,7}}')",  # no value echoed
+                    quote(f"{n}: a plain number, not a date (day counts are read only from a "
+                          "Parquet DATE column)")),
+                   _bad(n, v, "is not a valid date (YYYY-MM-DD or YYYYMMDD)"),
                    (f"{v} < DATE '1900-01-01'", f"'{n}: ' || aos_q({x}) || ' is before 1900'")]
         return ColumnSQL(n, v, checks)
     if kind == "year":
         v = f"CASE WHEN regexp_full_match({x}, '\\d{{4}}') THEN CAST({x} AS INTEGER) END"
         return ColumnSQL(n, v, [_bad(n, v, "is not a year (YYYY)"),
                                 (f"{v} < 1900", f"'{n}: ' || aos_q({x}) || ' is before 1900'")])
-    if kind in ("sex", "obs_kind", "referral_event"):
+    if kind == "sex":  # SPEC §1 v1.1: empty or another coding -> NULL (unknown), kept
+        return ColumnSQL(n, case_map(x, codes()[kind]))
+    if kind in ("obs_kind", "referral_event"):
         v = case_map(x, codes()[kind])
         allowed = "/".join(code_spellings()[kind])
         checks = [_missing(n)] if required else []
@@ -102,14 +107,15 @@ def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
     extra = ""
     if t.name == "observations":
         kind = case_map("k.kind", codes()["obs_kind"])
-        extra = _resolution(f"{kind} AS r_kind", "kind", f"u.analyte = {kind}", "aos_num(c.value)")
+        extra = _resolution(f"{kind} AS r_kind", "kind", kind, "aos_num(c.value)")
         for c in cols:
             if c.name == "kind":
                 c.value = "c.r_kind"
                 c.checks = [_missing("kind"), _bad("kind", "c.r_kind", f"is not one of {'/'.join(code_spellings()['obs_kind'])}")]
             if c.name == "value":
                 c.value = "round(c._num * c.r_mul / c.r_div, 6)"
-                c.checks = [_missing("value"), _bad("value", "c._num", "is not a number")]
+                c.checks = [_missing("value"), _bad("value", "c._num", "is not a number"),
+                            *_impossible(c.value)]
             if c.name == "unit":
                 c.value = "c.r_canonical_unit"
                 c.checks = [_missing("unit"),
@@ -129,19 +135,27 @@ def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
     return cols, extra
 
 
-def _resolution(resolved: str, code_col: str, unit_match: str, num: str) -> str:
-    """Extra columns: codes and units resolved once per distinct (code, unit) pair, and `_num`."""
+def _resolution(resolved: str, code_col: str, analyte: str, num: str) -> str:
+    """Extra columns: codes, units and impossible-value limits resolved once per distinct
+    (code, unit) pair, and `_num`. `analyte`: SQL of the resolved analyte (or kind)."""
     return (
         f"(SELECT k.{code_col} AS k_code, k.unit AS k_unit, {resolved}, u.multiply AS r_mul, "
-        f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known "
+        f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known, "
+        f"lim.lowest AS r_lowest, lim.highest AS r_highest, lim.below AS r_below, lim.above AS r_above "
         f"FROM (SELECT DISTINCT {code_col}, unit FROM ({{cleaned}})) k "
-        f"{{join}} LEFT JOIN aos_units u ON {unit_match} AND u.unit_key = aos_unit_key(k.unit)) r "
+        f"{{join}} LEFT JOIN aos_units u ON u.analyte = {analyte} AND u.unit_key = aos_unit_key(k.unit) "
+        f"LEFT JOIN aos_limits lim ON lim.analyte = u.analyte) r "
         f"ON r.k_code IS NOT DISTINCT FROM c.{code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit|{num}")
+
+
+def _impossible(value: str) -> list[tuple[str, str]]:
+    """SPEC §1.1 (v1.1): a converted value outside the shipped limits; the reason names the limit."""
+    return [(f"{value} < c.r_lowest", "c.r_below"), (f"{value} > c.r_highest", "c.r_above")]
 
 
 def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
     extra = _resolution("a.analyte AS r_analyte, coalesce(a.presence_only, true) AS r_presence_only",
-                        "analyte", "u.analyte = a.analyte", "aos_lab_num(c.value)")
+                        "analyte", "a.analyte", "aos_lab_num(c.value)")
     extra = extra.replace("{join}", "LEFT JOIN aos_analytes a ON a.key = upper(k.analyte)")
     conv = "(c.r_analyte IS NOT NULL AND NOT c.r_presence_only)"
 
@@ -153,7 +167,8 @@ def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
     cols["analyte"] = ColumnSQL("analyte", "coalesce(c.r_analyte, c.analyte)", [_missing("analyte")])
     cols["value"] = ColumnSQL("value", converted("c._num"), [
         _missing("value"),
-        (f"{conv} AND c._num IS NULL", "'value: ' || aos_q(c.value) || ' is not a number'")])
+        (f"{conv} AND c._num IS NULL", "'value: ' || aos_q(c.value) || ' is not a number'"),
+        *_impossible(f"round(c._num * c.r_mul / c.r_div, 6)")])
     cols["unit"] = ColumnSQL("unit", f"CASE WHEN {conv} THEN c.r_canonical_unit ELSE coalesce(c.unit, '') END", [
         (f"{conv} AND c.unit IS NULL", "'unit: missing value for ' || c.r_analyte"),
         (f"{conv} AND NOT c.r_unit_known",

@@ -10,7 +10,6 @@ import codecs
 import csv
 import gzip
 import io
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import DataRefused
+from ..log import progress_bar
 from .reference import ident
 
 SAMPLE_BYTES = 1 << 20
@@ -39,28 +39,17 @@ class Staged:
     detail: str  # format detected, for the summary
 
 
-class Progress:
-    """Prints rows and MB read every few seconds for large files."""
-
-    def __init__(self, name: str, total_bytes: int, out=None, every: float = 5.0):
-        self.name, self.total, self.out, self.every = name, total_bytes, out, every
-        self.last = time.monotonic()
-
-    def __call__(self, rows: int, done_bytes: int) -> None:
-        if self.out is None or time.monotonic() - self.last < self.every:
-            return
-        self.last = time.monotonic()
-        self.out(f"  {self.name}: {rows:,} rows, {done_bytes / 1e6:,.0f} / {self.total / 1e6:,.0f} MB read")
-
-
 def stage_file(con, table: str, path: Path, stg: str, renames: dict[str, str],
                hints: dict[str, str], say=None, check=None) -> Staged:
-    """Stage `path` into TEMP table `stg`; `check(names)` may refuse the header before reading."""
-    progress = Progress(path.name, path.stat().st_size, say)
+    """Stage `path` into TEMP table `stg`; `check(names)` may refuse the header before reading.
+    A progress bar (bytes read) is shown on a terminal when `say` is given."""
     check = check or (lambda names: None)
-    if path.name.endswith(".parquet"):
-        return _stage_parquet(con, table, path, stg, renames, progress, check)
-    return _stage_csv(con, table, path, stg, renames, hints, progress, check)
+    with progress_bar(path.name, total=path.stat().st_size, show=say is not None, unit="B") as bar:
+        def progress(rows: int, done_bytes: int) -> None:
+            bar.update(completed=done_bytes, note=f"{rows:,} rows")
+        if path.name.endswith(".parquet"):
+            return _stage_parquet(con, table, path, stg, renames, progress, check)
+        return _stage_csv(con, table, path, stg, renames, hints, progress, check)
 
 
 def _open_raw(path: Path, enc: str):
@@ -199,12 +188,34 @@ def _stage_csv(con, table, path, stg, renames, hints, progress, check) -> Staged
             continue
         except _Ragged as exc:
             if newlines:
-                raise DataRefused(f"{path.name}: not a regular table: {exc}") from None
+                raise DataRefused(ragged_message(path, enc, sep, len(header))
+                                  or f"{path.name}: not a regular table: {exc}") from None
             newlines = True
             continue
         label = {"utf8": "UTF-8", "latin-1": "Latin-1", "cp1252": "Windows-1252"}[enc]
         sep_label = {"\t": "tab"}.get(sep, sep)
         return Staged(table, path.name, stg, names, rows, f"CSV {label} '{sep_label}'")
+
+
+def ragged_message(path: Path, enc: str, sep: str, expected: int) -> str | None:
+    """'<file>: line N has K fields, expected E (M lines are ragged)' for a file already known
+    to be ragged (one streaming pass; never the line's text). None when every record fits."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    first, count, line = None, 0, 1
+    encoding = {"utf8": "utf-8-sig"}.get(enc, enc)
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=sep)
+        next(reader, None)  # header
+        line = reader.line_num + 1
+        for record in reader:
+            if record and len(record) != expected:
+                count += 1
+                first = first or (line, len(record))
+            line = reader.line_num + 1
+    if first is None:
+        return None
+    lines = "1 line is ragged" if count == 1 else f"{count:,} lines are ragged"
+    return f"{path.name}: line {first[0]:,} has {first[1]} fields, expected {expected} ({lines})"
 
 
 class _NotUtf8(Exception):

@@ -3,6 +3,7 @@
 - npu_map.csv      NPU code -> analyte
 - units.csv        analyte units and exact conversion factors; presence-only analytes
 - ingest_codes.csv sex codes, referral events (incl. KVÅ codes), observation kinds
+- limits.csv       physiologically impossible values (SPEC §1.1 v1.1)
 """
 from __future__ import annotations
 
@@ -49,6 +50,27 @@ def npu_rows() -> list[dict[str, str]]:
     return read_data_csv("npu_map.csv")
 
 
+def limits_rows() -> list[dict[str, str]]:
+    return read_data_csv("limits.csv")
+
+
+def impossible_limits() -> list[tuple]:
+    """(analyte, lowest, highest, reason below, reason above) for every analyte or observation
+    kind with a canonical unit: limits.csv where listed, else "negative is impossible"."""
+    listed = {r["analyte"]: r for r in limits_rows()}
+    out = []
+    for a in dict.fromkeys(r["analyte"] for r in units_rows() if r["unit"]):
+        r = listed.get(a)
+        if r is None:
+            out.append((a, 0.0, None, f"impossible value: {a} is negative", None))
+            continue
+        unit = r["unit"]
+        out.append((a, float(r["lowest"]), float(r["highest"]),
+                    f"impossible value: {a} below {r['lowest']} {unit}",
+                    f"impossible value: {a} above {r['highest']} {unit}"))
+    return out
+
+
 def install(con) -> None:
     """Create the TEMP macros and reference tables on `con` (inside the ingest transaction)."""
     con.execute(MACROS_SQL.read_text(encoding="utf-8"))
@@ -69,6 +91,9 @@ def install(con) -> None:
     rows = [(a.upper(), a, p) for a, p in kinds.items()]
     rows += [(r["code"].upper(), r["analyte"], kinds.get(r["analyte"], True)) for r in npu_rows()]
     con.executemany("INSERT INTO aos_analytes VALUES (?, ?, ?)", rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE aos_limits (analyte VARCHAR, lowest DOUBLE, highest DOUBLE, "
+                "below VARCHAR, above VARCHAR)")
+    con.executemany("INSERT INTO aos_limits VALUES (?, ?, ?, ?, ?)", impossible_limits())
 
 
 def case_map(expr: str, mapping: dict[str, str]) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -12,11 +12,12 @@ import duckdb
 
 from .. import dblock, schema
 from ..errors import DataRefused
-from . import load, meta, normalise, personnummer, read, reference
+from . import emptiness, load, meta, normalise, personnummer, read, reference
 from .extract import extract_id, find_files, read_config, sha256_file
 from .mapping import SourceMapping, load_mapping
 from .summary import IngestSummary
 
+logger = logging.getLogger(__name__)
 # care_units and patients first: the orphan check of the other tables reads `patients`.
 LOAD_ORDER = ("care_units", "patients")
 # Columns every file of the table must have, whatever the schema's NOT NULL flags (SPEC §1).
@@ -27,7 +28,7 @@ def today() -> dt.date:
 
 
 def _say(progress: bool):
-    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
+    return logger.info if progress else None
 
 
 def configure(con) -> None:
@@ -37,10 +38,12 @@ def configure(con) -> None:
     con.execute("SET enable_progress_bar = false")  # our own progress lines instead
 
 
-def ingest_into(con, extract_dir, db_path, mapping=None, progress: bool = True) -> IngestSummary:
+def ingest_into(con, extract_dir, db_path, mapping=None, progress: bool = True,
+                accept_empty=(), accept_quarantine=()) -> IngestSummary:
     """Validate and load `extract_dir` on `con` inside the caller's open transaction (no
     BEGIN/COMMIT here: `aos run` commits ingest and cohort together). Raises DataRefused for
-    a file-level problem; the caller rolls back."""
+    a file-level problem; the caller rolls back.
+    `accept_empty` (required table names) / `accept_quarantine` (file names): see emptiness.py."""
     extract_dir = Path(extract_dir)
     if not isinstance(mapping, SourceMapping):
         mapping = load_mapping(mapping)
@@ -51,11 +54,13 @@ def ingest_into(con, extract_dir, db_path, mapping=None, progress: bool = True) 
         f.sha256 = sha256_file(f.path)
     eid = extract_id(files, cfg)
     summary = IngestSummary(eid, str(extract_dir), str(db_path))
+    summary.accept = (tuple(accept_empty or ()), tuple(accept_quarantine or ()))
     _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say)
     return summary
 
 
-def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True) -> IngestSummary:
+def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
+                   accept_empty=(), accept_quarantine=()) -> IngestSummary:
     """Validate and load `extract_dir` into the DuckDB database `db_path`, in one transaction.
 
     `mapping`: a SourceMapping, a path to a mapping TOML, or None. Holds the database's writer
@@ -71,7 +76,8 @@ def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True) ->
             dblock.check_layout(con, db_path)
             configure(con)
             con.execute("BEGIN TRANSACTION")
-            summary = ingest_into(con, extract_dir, db_path, mapping, progress)
+            summary = ingest_into(con, extract_dir, db_path, mapping, progress,
+                                  accept_empty, accept_quarantine)
             con.execute("ROLLBACK" if summary.skipped_all else "COMMIT")
         except BaseException:
             if con is not None:
@@ -135,6 +141,7 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         clock = time.perf_counter()
         load.finalise(con, schema.table(name), parsed[name], results[name], eid, dates["extract_date"], now)
         _lap(summary, f"validate and load {name}", clock)
+    emptiness.check(con, eid, summary, *summary.accept)
     stamp = dt.datetime.now()
     for r in results.values():
         if not r.skipped:

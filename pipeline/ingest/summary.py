@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .emptiness import HighQuarantine
 from .load import FileResult
 
 
@@ -16,6 +17,9 @@ class IngestSummary:
     quarantine_by_column: list[tuple[str, str, int]] = field(default_factory=list)
     skipped_all: bool = False  # every file had been ingested before: nothing changed
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+    accepted_empty: list[str] = field(default_factory=list)  # required tables with 0 rows (--accept-empty)
+    high_quarantine: list[HighQuarantine] = field(default_factory=list)  # accepted (--accept-quarantine)
+    accept: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # (--accept-empty, --accept-quarantine)
 
     def file(self, table: str) -> FileResult:
         return next(f for f in self.files if f.table == table)
@@ -32,6 +36,8 @@ class IngestSummary:
             if f.unknown_analytes:
                 names = ", ".join(f"{k} ({v:,})" for k, v in list(f.unknown_analytes.items())[:5])
                 note = f"unknown analytes loaded as given: {names}"
+            if f.unknown_sex:
+                note = f"{f.unknown_sex:,} with sex unknown (kept; esr_high and the Hb sex limit not evaluable)"
             nums = ("", "", "", "") if f.skipped else (
                 f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_already_present:,}", f"{f.rows_quarantined:,}")
             rows.append((f.table, f.source_file, f.format, *nums, note))
@@ -51,6 +57,11 @@ class IngestSummary:
             for k in ("extract_date", "data_complete_until", "cancer_register_complete_until"):
                 how = "derived from the data" if k in derived else "declared in extract.toml"
                 out.append(f"{k}: {self.meta.get(k)} ({how})")
+        for t in self.accepted_empty:
+            out.append(f"ACCEPTED EMPTY: required table {t} has no rows (--accept-empty)")
+        for h in self.high_quarantine:
+            out.append(f"ACCEPTED HIGH QUARANTINE: {h.source_file}: {h.rows:,} of {h.rows_read:,} rows "
+                       f"({h.percent:.0f} %) quarantined for column {h.column} (top reason: {h.reason})")
         if self.quarantine_by_column:
             out.append("quarantined rows by column (see table quarantine):")
             out += [f"  {t}.{c or '(whole row)'}: {n:,}" for t, c, n in self.quarantine_by_column]

@@ -31,9 +31,16 @@ def collect(ctx: Context, cells: Cells) -> dict:
         total = _k("dq:rows_quarantined", "table", t)
         if total in cells.values and cells.values[total] == grp.rows.sum():
             cells.add_group(total, keys)  # only when one row has one reason (additive)
+    flags = sql.query(con, "data_quality_flags")  # unknown sex, empty and high-quarantine files
+    for r in flags.itertuples(index=False):
+        key = cells.add(_k("dq:flag", r.table_name, f"{r.item}|{r.column_name}|{r.source_file}"), r.rows)
+        members = [_k("dq:reason", r.table_name, f"{c}|{why}") for c, why in
+                   zip(qr.column_name, qr.reason) if c == r.column_name and r.item == "high_quarantine"]
+        if members and r.rows == sum(cells.values.get(m, 0) for m in members):
+            cells.add_group(key, members)  # so that a reason cell cannot be recovered by difference
     att = sql.query(con, "attrition", last=ctx.month)
     runs = sql.query(con, "cohort_runs", first=ctx.first, last=ctx.month)
-    return {"dq": dq, "reasons": qr, "attrition": att, "runs": runs}
+    return {"dq": dq, "reasons": qr, "flags": flags, "attrition": att, "runs": runs}
 
 
 def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
@@ -47,6 +54,10 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
         v, s = cells.get(_k("dq:reason", r.table_name, f"{r.column_name}|{r.reason}"))
         dq_rows.append({"table_name": r.table_name, "item": "quarantine_reason",
                         "column_name": r.column_name, "reason": r.reason, "rows": v, "suppressed": s})
+    for r in raw["flags"].itertuples(index=False):
+        v, s = cells.get(_k("dq:flag", r.table_name, f"{r.item}|{r.column_name}|{r.source_file}"))
+        dq_rows.append({"table_name": r.table_name, "item": r.item, "column_name": r.column_name,
+                        "reason": r.source_file, "rows": v, "suppressed": s})
     att_rows = _attrition(ctx, raw["attrition"])
     meta = ctx.meta
     derived = set(re.split(r"[,;\s]+", meta.get("derived_fields") or "")) - {""}

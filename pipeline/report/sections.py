@@ -57,6 +57,7 @@ def _yield_row(b: Builder, i, label: str) -> list[Cell]:
             b.num("yield", i, "ci_high", 1, pct=True), Cell(b.msg("verdict_" + y.at[i, "verdict"]))]
 
 
+FLAG_ITEMS = ("unknown_sex", "empty_file", "high_quarantine")  # sql/report/data_quality_flags.sql
 YIELD_COLS = ["c_n", "c_cancers", "c_yield", "c_ci_low", "c_ci_high", "c_verdict"]
 
 
@@ -119,20 +120,24 @@ def quality_views(b: Builder) -> list[View]:
     dq = b.t["data_quality"]
     rows = b.view("t_rows", ["c_table", "c_rows_read", "c_rows_loaded", "c_rows_already_present",
                              "c_rows_quarantined"])
-    base = dq[dq.item != "quarantine_reason"]
+    base = dq[~dq.item.isin(("quarantine_reason", *FLAG_ITEMS))]
     for table, grp in base.groupby("table_name", sort=True):
         rows.rows.append([Cell(table)] + [b.num("data_quality", i, "rows") for i in grp.index])
     reasons = b.view("t_reasons", ["c_table", "c_column", "c_reason", "c_rows"], "n_reasons")
     for i in dq.index[dq.item == "quarantine_reason"]:
         reasons.rows.append([Cell(dq.at[i, "table_name"]), Cell(dq.at[i, "column_name"]),
                              Cell(dq.at[i, "reason"]), b.num("data_quality", i, "rows")])
+    flags = b.view("t_flags", ["c_table", "c_warning", "c_column", "c_rows"], "n_flags")
+    for i in dq.index[dq.item.isin(FLAG_ITEMS)]:
+        flags.rows.append([Cell(dq.at[i, "table_name"]), Cell(b.msg("flag_" + dq.at[i, "item"],
+                          file=dq.at[i, "reason"])), Cell(dq.at[i, "column_name"]), b.num("data_quality", i, "rows")])
     comp = b.t["completeness"]
     dates = b.view("t_completeness", ["c_field", "c_date", "c_derived"])
     for i in comp.index:
         dates.rows.append([Cell(b.msg("field_" + comp.at[i, "field"])),
                            Cell(comp.at[i, "date"] or b.msg("not_known")),
                            Cell(b.msg("yes") if comp.at[i, "derived"] else b.msg("no"))])
-    return [rows, reasons, dates]
+    return [rows, reasons, *([flags] if flags.rows else []), dates]
 
 
 def attrition_view(b: Builder, month: str) -> View:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import shutil
 import time
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ import numpy as np
 import pyarrow as pa
 
 from .. import schema
+from ..log import progress_bar
 from . import params
 from .block import Context, arrow_schema, generate_block
 from .population import Period, care_units
 from .writer import SWEDISH, TableWriter, write_toml
 
 TRUTH_TABLES = ("cancers", "referrals", "episodes", "conditions")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,46 +81,48 @@ def run(opt: Options) -> dict:
     t0 = time.perf_counter()
     n_blocks = -(-opt.patients // block)
     per_chunk = max(1, chunk // block)
-    try:
-        writers["care_units"].write(pa.table({
-            "care_unit_id": pa.array(units.ids, pa.string()), "name": pa.array(units.names, pa.string()),
-            "region": pa.array([P.cfg["region"]] * len(units.ids), pa.string())}))
-        counts["care_units"] = len(units.ids)
-        for c0 in range(0, n_blocks, per_chunk):
-            parts = [generate_block(ctx, b) for b in range(c0, min(c0 + per_chunk, n_blocks))]
-            for name in writers:
-                if name == "care_units":
-                    continue
-                table = pa.concat_tables([p[0][name] for p in parts])
-                writers[name].write(table)
-                counts[name] += table.num_rows
-            for name in TRUTH_TABLES:
-                table = pa.concat_tables([p[1][name] for p in parts])
-                if name not in truth_writers:
-                    truth_writers[name] = TableWriter(stage / "truth" / f"{name}.{ext}", table.schema,
-                                                      opt.fmt, False)
-                truth_writers[name].write(table)
-            if opt.progress:
+    with progress_bar("synth", total=opt.patients, show=opt.progress) as bar:
+        try:
+            writers["care_units"].write(pa.table({
+                "care_unit_id": pa.array(units.ids, pa.string()), "name": pa.array(units.names, pa.string()),
+                "region": pa.array([P.cfg["region"]] * len(units.ids), pa.string())}))
+            counts["care_units"] = len(units.ids)
+            for c0 in range(0, n_blocks, per_chunk):
+                parts = [generate_block(ctx, b) for b in range(c0, min(c0 + per_chunk, n_blocks))]
+                for name in writers:
+                    if name == "care_units":
+                        continue
+                    table = pa.concat_tables([p[0][name] for p in parts])
+                    writers[name].write(table)
+                    counts[name] += table.num_rows
+                for name in TRUTH_TABLES:
+                    table = pa.concat_tables([p[1][name] for p in parts])
+                    if name not in truth_writers:
+                        truth_writers[name] = TableWriter(stage / "truth" / f"{name}.{ext}", table.schema,
+                                                          opt.fmt, False)
+                    truth_writers[name].write(table)
                 done = min((c0 + per_chunk) * block, opt.patients)
-                print(f"synth: {done:,}/{opt.patients:,} patients ({100 * done / opt.patients:.0f} %), "
-                      f"{sum(counts.values()):,} rows, {time.perf_counter() - t0:.1f} s", flush=True)
-        for w in [*writers.values(), *truth_writers.values()]:
-            w.close()
-        meta = {"region": P.cfg["region"], **{k: v.isoformat() for k, v in dates.items()}}
-        if opt.swedish_csv:
-            meta.update(SWEDISH)
-        write_toml(stage / "extract.toml", meta, [
-            "Synthetic extract written by `aos synth` (no real patients).",
-            f"patients={opt.patients} from={opt.month_from[0]}-{opt.month_from[1]:02d} "
-            f"to={opt.month_to[0]}-{opt.month_to[1]:02d} seed={opt.seed} format={opt.fmt}"
-            + (" swedish-csv" if opt.swedish_csv else ""),
-            "The ground truth is in truth/ (not part of the extract)."])
-        _move_into(stage, out)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+                bar.update(completed=done)
+                if opt.progress:
+                    logger.info(f"synth: {done:,}/{opt.patients:,} patients ({100 * done / opt.patients:.0f} %), "
+                                f"{sum(counts.values()):,} rows, {time.perf_counter() - t0:.1f} s")
+            for w in [*writers.values(), *truth_writers.values()]:
+                w.close()
+            meta = {"region": P.cfg["region"], **{k: v.isoformat() for k, v in dates.items()}}
+            if opt.swedish_csv:
+                meta.update(SWEDISH)
+            write_toml(stage / "extract.toml", meta, [
+                "Synthetic extract written by `aos synth` (no real patients).",
+                f"patients={opt.patients} from={opt.month_from[0]}-{opt.month_from[1]:02d} "
+                f"to={opt.month_to[0]}-{opt.month_to[1]:02d} seed={opt.seed} format={opt.fmt}"
+                + (" swedish-csv" if opt.swedish_csv else ""),
+                "The ground truth is in truth/ (not part of the extract)."])
+            _move_into(stage, out)
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
     if opt.progress:
-        print(f"synth: wrote {opt.out} in {time.perf_counter() - t0:.1f} s", flush=True)
+        logger.info(f"synth: wrote {opt.out} in {time.perf_counter() - t0:.1f} s")
     return counts
 
 

@@ -1,12 +1,13 @@
 -- Macros used by ingest (pipeline/ingest). Created as TEMP macros on the ingest connection.
 
 -- Unit spelling -> lookup key: case, spaces, micro sign (µ, μ, mikro, u), 10⁹ / 10E9 / 10*9 / x10^9,
--- degree sign. Applied to the spellings in pipeline/data/units.csv and to the reported units alike.
+-- the same for 10³, degree sign. Applied to the spellings in pipeline/data/units.csv and to the reported units alike.
 CREATE OR REPLACE TEMP MACRO aos_unit_key(u) AS
     regexp_replace(
-        replace(replace(replace(replace(replace(replace(replace(replace(
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
             lower(regexp_replace(coalesce(u, ''), '\s+', '', 'g')),
-            'mikro', 'u'), 'µ', 'u'), 'μ', 'u'), '⁹', '^9'), '×', 'x'), '10e9', '10^9'), '10*9', '10^9'), '°', ''),
+            'mikro', 'u'), 'µ', 'u'), 'μ', 'u'), '⁹', '^9'), '³', '^3'), '×', 'x'),
+            '10e9', '10^9'), '10*9', '10^9'), '10e3', '10^3'), '10*3', '10^3'), '°', ''),
         '^x10', '10');
 
 -- Personnummer / samordningsnummer (SPEC §5, Skatteverket): date YYMMDD (day + 60 for
@@ -48,3 +49,9 @@ CREATE OR REPLACE TEMP MACRO aos_lab_qualifier(x) AS
 -- A raw value quoted for a quarantine reason (shortened).
 CREATE OR REPLACE TEMP MACRO aos_q(x) AS
     '''' || CASE WHEN length(x) > 40 THEN left(x, 37) || '...' ELSE x END || '''';
+-- A quarantine reason without the cell value: quoted values, a value before "is after" and row
+-- numbers removed, so that reasons group into categories (messages name the category only).
+CREATE OR REPLACE TEMP MACRO aos_reason_category(r) AS
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(r,
+        '''.*''', '…'), '^(\w+): \S+ is after', '\1: … is after'),
+        '\d+ different rows', 'several different rows'), ' \(rows [^)]*\)| of row \d+', '');

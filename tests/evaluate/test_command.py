@@ -1,5 +1,6 @@
 """`aos evaluate` end to end on a constructed database file (cohort months already present)."""
 import argparse
+import logging
 import re
 
 import duckdb
@@ -41,11 +42,12 @@ def run(db, out, *extra, first="2022-01", last="2023-12"):
                               *extra]))
 
 
-def test_writes_report_csvs_and_figures(db, tmp_path, capsys):
+def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
+    caplog.set_level(logging.INFO, logger="pipeline")
     out = tmp_path / "eval"
     assert run(db, out) == 0
-    printed = capsys.readouterr().out
-    assert "evaluate: back-testing" in printed and "wrote" in printed
+    assert "evaluate: back-testing" in caplog.text  # progress: the log
+    assert "wrote" in capsys.readouterr().out  # result: stdout
     for name in ("evaluate.html", "backtest.csv", "model_metrics.csv", "calibration.csv",
                  "equal_workload.csv", "followup_months.csv", "evaluate_manifest.json",
                  "figures/workload_yield.png", "figures/calibration.png"):

@@ -46,11 +46,12 @@ def test_patients(loaded):
     got = {r[0]: r[1:] for r in rows(db, "SELECT patient_id, birth_year, sex, death_date FROM patients")}
     assert got == {
         "A001": (1950, "F", None), "A002": (1961, "M", None),
-        "A003": (1975, "F", dt.date(2025, 5, 1)), "A004": (2010, "F", None), "A005": (1944, "M", None)}
+        "A003": (1975, "F", dt.date(2025, 5, 1)), "A004": (2010, "F", None), "A005": (1944, "M", None),
+        "B003": (1950, None, None)}  # sex X: kept with sex unknown (SPEC §1 v1.1)
     q = quarantined(db, "patients")
     assert q[6] == ("birth_year", "birth_year: '1899' is before 1900")
     assert q[7][0] == "birth_year" and "after the extract year 2025" in q[7][1]
-    assert q[8][0] == "sex"
+    assert 8 not in q
     # two different rows for B004: both quarantined, the id is not echoed
     assert q[9][0] == q[10][0] == "patient_id" and "rows 9, 10" in q[9][1] and "B004" not in q[9][1]
     assert q[11] == (None, "exact duplicate of row 5")

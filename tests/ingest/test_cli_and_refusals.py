@@ -77,7 +77,7 @@ def extract_with(tmp_path, name, data: bytes):
 
 @pytest.mark.parametrize("name,data,needle", [
     ("contacts.csv", b"patient_id,contact_date\nA001,2025-01-10\nA001,2025-01-11,extra,fields\n",
-     "contacts.csv: not a regular table: a row has 4 fields, expected 2"),
+     "contacts.csv: line 3 has 4 fields, expected 2 (1 line is ragged)"),
     ("contacts.csv", b"", "contacts.csv: empty file"),
     ("contacts.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "contacts.csv: not a text (CSV) file"),
     ("contacts.csv", b"patient_id,date\nA001,2025-01-10\n", "contacts.csv: required column contact_date is missing"),

@@ -133,7 +133,7 @@ def test_derived_dates(tmp_path, two_extracts):
     _, feb = two_extracts
     write(feb / "cancer_diagnoses.csv", "patient_id,diagnosis_date,icd10\np3,2025-01-20,C18.7\n")
     db = tmp_path / "aos.duckdb"
-    s = ingest(feb, db)
+    s = ingest(feb, db, accept_quarantine=["lab_results.csv"])  # p1 quarantined: 1 of its 2 rows
     # latest event date is 2025-02-01 (contacts, labs); the last complete month ends 2025-01-31
     assert s.meta["extract_date"].isoformat() == "2025-02-01"
     assert s.meta["data_complete_until"].isoformat() == "2025-01-31"

@@ -22,7 +22,8 @@ def test_writes_extract_and_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "x"
     args = ["--patients", "300", "--from", "2024-01", "--to", "2024-03", "--format", "csv", "--out", str(out)]
     assert main(args) == 0
-    assert "synth:" in capsys.readouterr().out  # progress
+    printed = capsys.readouterr()
+    assert "synth:" in printed.err and "rows: patients 300" in printed.out  # progress, result
     names = {p.name for p in out.iterdir()}
     assert {"patients.csv", "contacts.csv", "lab_results.csv", "care_units.csv", "extract.toml", "truth"} <= names
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())

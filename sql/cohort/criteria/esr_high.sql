@@ -1,10 +1,11 @@
 -- esr_high: max ESR in R > (age + offset) / divisor mm/h, age at T
 --           (men: age/2, women: (age + 10)/2), and no ESR above that same limit in B.
+--           Unknown sex (NULL, SPEC §1 v1.1): no limit, not met.
 WITH cand AS (
     SELECT * FROM (
         SELECT l.patient_id, l.mi, l.r_max, l.r_max_date, b.age,
-               round((b.age + CASE WHEN b.sex = 'F' THEN {{esr_high.age_offset_female}}
-                                   ELSE {{esr_high.age_offset_male}} END)
+               round((b.age + CASE b.sex WHEN 'F' THEN {{esr_high.age_offset_female}}
+                                         WHEN 'M' THEN {{esr_high.age_offset_male}} END)
                      / {{esr_high.age_divisor}}, 6) AS threshold
         FROM c_r_lab l JOIN c_base b USING (patient_id, mi)
         WHERE l.analyte = 'esr'

@@ -1,8 +1,9 @@
 -- hb_low: (min Hb in R < below_female (120) / below_male (130) g/L and no Hb below that limit
 --          in B) or (mean Hb in B - min Hb in R >= drop_at_least (15) g/L).
+-- Unknown sex (NULL, SPEC §1 v1.1): no limit, so the first branch is not met; the drop applies.
 WITH r AS (
     SELECT l.patient_id, l.mi, l.r_min, l.r_min_date,
-           CASE WHEN b.sex = 'F' THEN {{hb_low.below_female}} ELSE {{hb_low.below_male}} END AS lim
+           CASE b.sex WHEN 'F' THEN {{hb_low.below_female}} WHEN 'M' THEN {{hb_low.below_male}} END AS lim
     FROM c_r_lab l JOIN c_base b USING (patient_id, mi)
     WHERE l.analyte = 'hb'
 ),
@@ -16,7 +17,7 @@ base AS (
 ),
 scored AS (
     SELECT r.*, b.b_mean,
-           r.r_min < r.lim AND (b.b_min IS NULL OR b.b_min >= r.lim) AS new_low,
+           coalesce(r.r_min < r.lim AND (b.b_min IS NULL OR b.b_min >= r.lim), false) AS new_low,
            round(b.b_mean - r.r_min, 6) AS hb_drop
     FROM r JOIN base b USING (patient_id, mi)
 )

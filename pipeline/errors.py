@@ -21,3 +21,9 @@ class UsageError(AosError):
     """Bad usage (missing file, bad month, bad option value): exit code 2."""
 
     exit_code = 2
+
+
+class Busy(AosError):
+    """Another process is writing the database or the output directory: exit code 4."""
+
+    exit_code = 4

@@ -94,8 +94,9 @@ there was nothing in R.
   not-evaluable and partially evaluable criteria, exclusions not applied, baseline-incomplete
   months, the episode look-back months computed.
 
-CSVs are written to a temporary directory inside `--out` and moved into place when all are
-written; the database tables of the months are replaced in one transaction. Rows are sorted,
+CSVs are staged inside `--out` and published with the report by one atomic switch of
+`--out/current`, after the database tables of the months were replaced in the run's one
+transaction (docs/architecture.md "Locking, transactions and publishing"). Rows are sorted,
 so the same inputs and rules give byte-identical CSVs.
 
 ## Choices where the spec is silent

@@ -16,6 +16,7 @@ from . import sqlrun
 from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+YEARS = range(1900, 3000)  # accepted calendar years of a month argument
 STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
           "04_eligibility.sql", "05_recent_window.sql")
 CRITERION_FILES = {cid: f"criteria/{cid}.sql" for cid in CRITERIA_PARAMS}
@@ -34,6 +35,8 @@ def parse_month(text: str) -> int:
     m = MONTH_RE.match(text or "")
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise UsageError(f"month must be YYYY-MM, got {text!r}")
+    if int(m.group(1)) not in YEARS:
+        raise UsageError(f"month {text!r}: the year must be {YEARS.start}..{YEARS.stop - 1}")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
@@ -126,8 +129,12 @@ def sql_params(rules: Rules, first_mi: int, last_mi: int) -> dict:
 
 
 def compute(con, first: str, last: str | None, rules: Rules, progress=None,
-            present: set[str] | None = None, computed_at: str | None = None) -> dict:
+            present: set[str] | None = None, computed_at: str | None = None,
+            own_transaction: bool = True) -> dict:
     """Compute months first..last (YYYY-MM) and store them in the cohort tables.
+
+    The store step is one transaction of its own; with own_transaction=False it runs inside
+    the caller's open transaction instead (`aos run` commits ingest and cohort together).
 
     Also computes the `episode_lookback_months` months before `first` (needed for new
     episodes) in the same pass; only first..last are written. Returns run facts for the
@@ -161,13 +168,13 @@ def compute(con, first: str, last: str | None, rules: Rules, progress=None,
     con.execute("SET preserve_insertion_order = false")
     try:
         return _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback,
-                        say, computed_at)
+                        say, computed_at, own_transaction)
     finally:
         con.execute(f"SET preserve_insertion_order = {str(bool(keep_order)).lower()}")
 
 
 def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback, say,
-             computed_at) -> dict:
+             computed_at, own_transaction=True) -> dict:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
@@ -210,14 +217,17 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
                  computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
                  .strftime("%Y-%m-%d %H:%M:%S"))
     t0 = time.perf_counter()
-    con.execute("BEGIN TRANSACTION")
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         sqlrun.run_file(con, "cohort/tables.sql", store)
         _store_features(con, params, first_mi, last_mi, say, timings)
         sqlrun.run_file(con, "cohort/09_store.sql", store)
-        con.execute("COMMIT")
+        if own_transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if own_transaction:
+            con.execute("ROLLBACK")
         raise
     timings["store"] = round(time.perf_counter() - t0, 3)
     say(f"  store: {timings['store']:.1f} s")

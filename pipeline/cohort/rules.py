@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,13 +82,18 @@ def _fail(path: Path, where: str, reason: str):
     raise UsageError(f"rules file {path}: {where}: {reason}")
 
 
-def _number(path, where, value, *, integer=False, minimum=0.0):
+# Largest accepted value: months and years stay within a readable calendar, days within a century.
+MAXIMUM = {"windows": 1200, "cohort": 1200, "lookback_days": 36500, "albumin_max_days": 36500}
+
+
+def _number(path, where, value, *, integer=False, minimum=0.0, maximum=math.inf):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if integer:
         ok = ok and isinstance(value, int)
-    if not ok or value < minimum:
-        kind = "an integer" if integer else "a number"
-        _fail(path, where, f"must be {kind} >= {minimum}, got {value!r}")
+    if not ok or not math.isfinite(value) or not minimum <= value <= maximum:
+        kind = "an integer" if integer else "a finite number"
+        upper = f" and <= {maximum}" if math.isfinite(maximum) else ""
+        _fail(path, where, f"must be {kind} >= {minimum}{upper}, got {value!r}")
 
 
 def _code(path, where, code) -> str:
@@ -113,7 +119,8 @@ def validate(path: Path, data: dict) -> dict:
                 _fail(path, f"[{section}]", f"missing key {k!r}")
             integer = section in ("windows", "cohort")
             _number(path, f"[{section}] {k}", data[section][k], integer=integer,
-                    minimum=1 if integer and k != "min_age" else 0)
+                    minimum=1 if integer and k != "min_age" else 0,
+                    maximum=MAXIMUM.get(section, math.inf))
     cancer = data["cancer"]
     for k in ("icd10_from", "icd10_to"):
         if k not in cancer:
@@ -147,7 +154,8 @@ def validate(path: Path, data: dict) -> dict:
                 _fail(path, f"[criteria.{cid}]", f"missing parameter {k!r}")
             _number(path, f"[criteria.{cid}] {k}", c[k],
                     integer=k in ("min_days", "min_new_substances", "min_prescriptions",
-                                  "albumin_max_days", "lookback_days"))
+                                  "albumin_max_days", "lookback_days"),
+                    maximum=MAXIMUM.get(k, math.inf))
         if cid in CODE_CRITERIA:
             if not c.get("codes"):
                 _fail(path, f"[criteria.{cid}]", "missing 'codes' (a list of ICD-10 prefixes)")

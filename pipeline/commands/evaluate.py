@@ -42,8 +42,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    import duckdb
-
+    from .. import dblock
     from ..evaluate import backtest, model, render
     from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
     from ..evaluate.disclosure import suppress
@@ -64,11 +63,13 @@ def run(args) -> int:
     say = logger.info
     timings: dict[str, float] = {}
 
-    try:
-        con = duckdb.connect(str(db))
-    except duckdb.Error as exc:
-        raise UsageError(f"cannot open {db} as a DuckDB database: {exc}") from None
     stack = ExitStack()
+    stack.enter_context(dblock.writer(db))  # ensure_months writes cohort months: one writer
+    try:
+        con = dblock.connect(db)
+    except BaseException:
+        stack.close()
+        raise
     try:
         bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
@@ -104,8 +105,8 @@ def run(args) -> int:
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
         timings["model"] = round(time.perf_counter() - step, 3)
     finally:
-        stack.close()
         con.close()
+        stack.close()
 
     manifest = {
         "command": "evaluate", "from": args.first, "to": args.last, "db": str(db),

@@ -23,7 +23,8 @@ EPILOG = """\
 exit codes: 0 loaded; 1 data refused (missing required table or column, unreadable file, a
 column holding personnummer or samordningsnummer, a ragged file, dates in extract.toml that
 contradict each other or today, a required table with no rows, a file with at least half of its
-rows quarantined for one column); 2 bad usage (no such directory, bad mapping).
+rows quarantined for one column); 2 bad usage (no such directory, bad mapping);
+4 busy: another aos process is writing the database (the message says which).
 
 examples:
   aos ingest data/extract-2025-06 --db aos.duckdb
@@ -63,9 +64,10 @@ def run(args) -> int:
 
     from .. import log
     from ..ingest import ingest_extract
-    from ..omop.cli import omop_ingest
+    from ..omop.cli import check_args, omop_ingest
 
-    if omop_ingest(args, need_source=True):
+    if check_args(args, need_source=True):
+        log.result(omop_ingest(args).format(), args.quiet)
         return 0
     if not Path(args.extract_dir).is_dir():
         raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -30,13 +30,19 @@ Writes into --out:
   releasable/attrition.csv    exclusion counts per month and care unit (small numbers suppressed)
   run_manifest.json           inputs and their hashes, rules hash, parameters, timings, row
                               counts, not-evaluable criteria, baseline-incomplete months
-and the tables cohort_runs, criteria_met, review_list, attrition, eligible_adults and
-patient_month_features into the database (recomputing a month replaces its rows).
+and the tables cohort_runs, criteria_met, review_list, attrition, eligible_adults,
+patient_month_features and aos_runs into the database (recomputing a month replaces its rows).
 """
 EPILOG = """\
 exit codes: 0 done; 1 data refused by ingest; 2 bad usage (bad month, a month starting after
-the extract's data_complete_until or long before its first data, missing database, invalid
-rules file).
+the extract's data_complete_until or long before its first data, missing, foreign or older
+database, invalid rules file, --out not writable or full); 4 busy: another aos process is
+writing the database or --out (the message says which, since when).
+
+All or nothing: ingest, cohort and the run record commit as one transaction at the end; the
+outputs are staged inside --out and published by one atomic switch (--out/current ->
+runs/<run_id>; the names above are links through current/). A failed or killed run leaves the
+database and --out as they were.
 
 examples:
   aos run data/extract-2025-06 --month 2025-06
@@ -82,79 +88,133 @@ def code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def report_hook(args, db_path: str, info: dict) -> None:
-    """Last step of `aos run`: the monthly report for the last computed month."""
-    if getattr(args, "no_report", False):
-        return
-    from ..report import write_report
-    month = info["months"][-1]
-    path = write_report(db_path, month, args.stage, lang=getattr(args, "lang", "sv"))
-    path = Path(args.out) / path.name
-    log.result(f"report for {month}: {path}", args.quiet)
+def _manifest(con, args, db: Path, rules, info: dict, timings: dict, run_id: str) -> dict:
+    from ..ingest import extract_meta
+    inputs = con.execute(
+        "SELECT table_name, source_file, sha256, rows_read, rows_loaded, rows_quarantined "
+        "FROM ingest_files ORDER BY table_name, source_file").fetchall()
+    return {
+        "run_id": run_id,
+        "command": "aos run " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["run"] else "aos run",
+        "code_version": code_version(),
+        "database": str(db),
+        "inputs": [dict(zip(("table", "file", "sha256", "rows_read", "rows_loaded",
+                             "rows_quarantined"), r)) for r in inputs],
+        "extract": extract_meta(con),
+        "rules": {"path": str(rules.path), "sha256": rules.sha256, "version": rules.version},
+        "parameters": rules.parameters(),
+        **info,
+        "timings": timings,
+    }
 
 
-def _run(args) -> int:
-    import duckdb
-
+def _transaction(con, args, db: Path, rules, stage: Path, run_id: str, say) -> dict:
+    """Everything `aos run` changes, on `con` inside its open transaction: ingest, cohort,
+    run record; the outputs and the report go to `stage`. Returns the run facts."""
     from ..cohort import engine
     from ..cohort.outputs import write_outputs
-    from ..cohort.rules import load_rules
+    from ..publish import pause_point, record_run, stage_errors
 
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if getattr(args, "omop", None):
+        from ..omop.cli import omop_ingest
+        say(omop_ingest(args, con).format())
+    elif args.extract_dir:
+        from ..ingest.run import ingest_into
+        summary = ingest_into(con, args.extract_dir, db, mapping=args.mapping,
+                              accept_empty=getattr(args, "accept_empty", ()),
+                              accept_quarantine=getattr(args, "accept_quarantine", ()))
+        say(summary.format())
+    if getattr(args, "omop", None) or args.extract_dir:
+        timings["ingest"] = round(time.perf_counter() - t0, 3)
+    pause_point("after_ingest")
+    with log.progress_bar("cohort") as bar:
+        info = engine.compute(con, args.month, args.to, rules, own_transaction=False,
+                              progress=lambda m: (logger.info(m), bar.advance()))
+    timings.update(info.pop("timings"))
+    manifest = _manifest(con, args, db, rules, info, timings, run_id)
+    from ..omop.cli import omop_outputs
+    omop_outputs(con, args, info, manifest, rules)
+    t0 = time.perf_counter()
+    with stage_errors(Path(args.out)):
+        write_outputs(con, stage, info["months"], manifest)
+        timings["outputs"] = round(time.perf_counter() - t0, 3)
+        engine.drop_temp(con)
+        if not getattr(args, "no_report", False):
+            from ..report.build import parse_month, render
+            render(con, db, parse_month(info["months"][-1]), stage,
+                   lang=getattr(args, "lang", "sv"))
+    record_run(con, run_id, "aos run", info["months"], Path(args.out))
+    return info
+
+
+def run(args) -> int:
+    """Atomic `aos run` (docs/architecture.md "Locking, transactions and publishing"): under
+    the writer locks of --db and --out, ingest + cohort + run record are one transaction and
+    the outputs are staged inside --out; the commit comes first, then one atomic publish.
+    A failure or kill at any moment leaves the database and --out as they were (a kill after
+    the commit is published by the next aos command on --out)."""
+    from .. import dblock, publish
+    from ..cohort import engine
+    from ..cohort.rules import load_rules
+    from ..ingest.run import configure, remove_new
+
+    say = lambda m: log.result(m, args.quiet)  # noqa: E731
     engine.parse_month(args.month)
     if args.to:
         engine.parse_month(args.to)
     rules = load_rules(args.rules)
-    timings: dict[str, float] = {}
-    db = Path(args.db)
-    from ..omop.cli import omop_ingest
-    if omop_ingest(args, timings):
-        pass
-    elif args.extract_dir:
-        if not Path(args.extract_dir).is_dir():
-            raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")
-        from ..ingest import ingest_extract
-        t0 = time.perf_counter()
-        summary = ingest_extract(args.extract_dir, args.db, mapping=args.mapping,
-                                 accept_empty=getattr(args, "accept_empty", ()),
-                                 accept_quarantine=getattr(args, "accept_quarantine", ()))
-        timings["ingest"] = round(time.perf_counter() - t0, 3)
-        log.result(summary.format(), args.quiet)
-    elif not db.is_file():
-        raise UsageError(f"--db {args.db}: no such database; give EXTRACT_DIR to ingest one")
+    db, out = Path(args.db), Path(args.out)
+    if args.extract_dir and not Path(args.extract_dir).is_dir():
+        raise UsageError(f"{args.extract_dir}: no such directory (expected an extract directory)")
+    if db.is_dir() or not db.parent.is_dir():
+        raise UsageError(f"--db {args.db}: not a database file path (is a directory, or its "
+                         "directory does not exist)")
+    from ..omop.cli import check_args
+    ingests = check_args(args) or bool(args.extract_dir)
+    if not ingests and not db.is_file():
+        raise UsageError(f"--db {args.db}: no such database; give EXTRACT_DIR or --omop SOURCE "
+                         "to ingest one")
+    import duckdb
 
-    con = duckdb.connect(str(db))
-    try:
-        limit = os.environ.get("AOS_MEMORY_LIMIT", "6GB")
-        con.execute(f"SET memory_limit = '{limit}'")
-        with log.progress_bar("cohort") as bar:
-            info = engine.compute(con, args.month, args.to, rules,
-                                  progress=lambda m: (logger.info(m), bar.advance()))
-        timings.update(info.pop("timings"))
-        inputs = con.execute(
-            "SELECT table_name, source_file, sha256, rows_read, rows_loaded, rows_quarantined "
-            "FROM ingest_files ORDER BY table_name, source_file").fetchall()
-        from ..ingest import extract_meta
-        manifest = {
-            "command": "aos run " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["run"] else "aos run",
-            "code_version": code_version(),
-            "database": str(db),
-            "inputs": [dict(zip(("table", "file", "sha256", "rows_read", "rows_loaded",
-                                 "rows_quarantined"), r)) for r in inputs],
-            "extract": extract_meta(con),
-            "rules": {"path": str(rules.path), "sha256": rules.sha256, "version": rules.version},
-            "parameters": rules.parameters(),
-            **info,
-        }
-        t0 = time.perf_counter()
-        manifest["timings"] = timings
-        from ..omop.cli import omop_outputs
-        omop_outputs(con, args, info, manifest, rules)
-        write_outputs(con, args.stage, info["months"], manifest)
-        timings["outputs"] = round(time.perf_counter() - t0, 3)
-        engine.drop_temp(con)
-    finally:
-        con.close()
-    say = lambda m: log.result(m, args.quiet)  # noqa: E731
+    with dblock.writer(db), publish.locked(out, db) as o:
+        created = not db.exists()
+        con, stage, committed = None, None, False
+        try:
+            con = dblock.connect(db)
+            dblock.check_layout(con, db)
+            for line in o.recover(publish.committed_in(con)):
+                say(f"--out {out}: {line}")
+            configure(con)
+            run_id = publish.new_run_id()
+            stage = o.stage(run_id)
+            con.execute("BEGIN TRANSACTION")
+            info = _transaction(con, args, db, rules, stage, run_id, say)
+            with publish.stage_errors(out):
+                o.mark_ready(stage, db)
+            publish.pause_point("before_commit")
+            con.execute("COMMIT")
+            committed = True
+            publish.pause_point("after_commit")
+            try:
+                o.publish(stage)
+            except OSError as exc:
+                raise UsageError(f"--out {out}: the run was committed but its outputs could not "
+                                 f"be published ({exc.strerror}); the next aos run or aos report "
+                                 "on this --out publishes them") from None
+        except BaseException:
+            if con is not None and not committed:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+            if stage is not None and not committed:
+                o.discard(stage)
+            raise
+        finally:
+            if con is not None:
+                con.close()
+            if created and not committed:
+                remove_new(db)
     say(f"cohort {info['months'][0]}..{info['months'][-1]}: {info['row_counts']['review_list']:,} "
         f"on the review list, {info['row_counts']['criteria_met']:,} criteria met; "
         f"outputs in {args.out}/")
@@ -162,55 +222,6 @@ def _run(args) -> int:
         say(f"not evaluable (input table not ingested): {', '.join(info['not_evaluable'])}")
     if info["baseline_incomplete"]:
         say(f"baseline incomplete: {', '.join(info['baseline_incomplete'])}")
-    report_hook(args, str(db), info)
+    if not getattr(args, "no_report", False):
+        say(f"report for {info['months'][-1]}: {out / 'report.html'}")
     return 0
-
-
-def run(args) -> int:
-    """Atomic `aos run`: on any failure the database and --out are left as they were.
-
-    Outputs are written to a staging directory beside --out and moved into place at the end.
-    When EXTRACT_DIR is given, an existing database is copied first and restored on failure
-    (the ingest commits before the cohort is computed); a new database is removed.
-    """
-    import shutil
-    import tempfile
-
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    db = Path(args.db)
-    backup = None
-    db_existed = db.exists()
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.run-", dir=out.parent))
-    args.stage = str(stage)
-    try:
-        if (args.extract_dir or getattr(args, "omop", None)) and db_existed:
-            backup = db.with_name(db.name + ".run-backup")
-            shutil.copy2(db, backup)
-        rc = _run(args)
-        out.mkdir(parents=True, exist_ok=True)
-        for item in sorted(stage.iterdir()):
-            target = out / item.name
-            if target.is_dir() and item.is_dir():
-                for sub in sorted(item.iterdir()):
-                    dest = target / sub.name
-                    if dest.is_dir():
-                        shutil.rmtree(dest)
-                    sub.replace(dest)
-            else:
-                if target.is_dir():
-                    shutil.rmtree(target)
-                item.replace(target)
-        return rc
-    except BaseException:
-        if backup is not None and backup.exists():
-            backup.replace(db)
-            Path(f"{db}.wal").unlink(missing_ok=True)
-        elif (args.extract_dir or getattr(args, "omop", None)) and not db_existed:
-            for p in (db, Path(f"{db}.wal")):
-                p.unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        if backup is not None:
-            backup.unlink(missing_ok=True)

@@ -62,12 +62,19 @@ def is_personnummer(value: str) -> bool:
 # group of 6 or 8 followed in its chain by a group of exactly 4.
 CHAINS = r"\d+(?:[-+]\d+)*"
 _CHAIN_RE = re.compile(CHAINS, re.ASCII)
+# A cell that is exactly a UUID (8-4-4-4-12 hex, as OMOP/Synthea source values are) is an
+# identifier, not text: its hex groups would otherwise pass for YYMMDD-NNNN about once in a
+# thousand UUIDs.
+UUID = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+_UUID_RE = re.compile(UUID, re.ASCII)
 
 
 def candidates(text: str) -> list[str]:
     """Personnummer-shaped parts of `text` bounded by non-digits: a digit run of 10 or 12, or a
     run of 6 or 8 digits, a separator and a run of exactly 4, written with '-' (Python twin of
-    `column_counts_sql`)."""
+    `column_counts_sql`). A cell that is exactly a UUID has none."""
+    if _UUID_RE.fullmatch(text):
+        return []
     out = []
     for chain in _CHAIN_RE.findall(text):
         groups = re.split("[-+]", chain)
@@ -89,7 +96,8 @@ def column_counts_sql(stg: str, columns: list[str]) -> str:
     candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
     (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are split."""
     branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE length({ident(c)}) >= 10 "
-                f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}')"
+                f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}') "
+                f"AND NOT regexp_full_match({ident(c)}, '{UUID}')"
                 for i, c in enumerate(columns)]
     pick = ("list_filter(list_transform(g, lambda x, i: CASE WHEN length(x) IN (10, 12) THEN x "
             "WHEN length(x) IN (6, 8) AND length(g[i + 1]) = 4 THEN x || '-' || g[i + 1] END), "

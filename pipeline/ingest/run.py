@@ -1,4 +1,5 @@
-"""`ingest_extract`: one extract directory -> the canonical DuckDB tables, in one transaction."""
+"""`ingest_extract`: one extract directory -> the canonical DuckDB tables, in one transaction.
+`ingest_into` does the same inside a caller's transaction (`aos run`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from .. import schema
-from ..errors import DataRefused, UsageError
+from .. import dblock, schema
+from ..errors import DataRefused
 from . import emptiness, load, meta, normalise, personnummer, read, reference
 from .extract import extract_id, find_files, read_config, sha256_file
 from .mapping import SourceMapping, load_mapping
@@ -30,14 +31,19 @@ def _say(progress: bool):
     return logger.info if progress else None
 
 
-def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
-                   accept_empty=(), accept_quarantine=()) -> IngestSummary:
-    """Validate and load `extract_dir` into the DuckDB database `db_path`.
+def configure(con) -> None:
+    """Connection settings for a big load: memory limit, no insertion order, no progress bar."""
+    con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', '6GB')}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # our own progress lines instead
 
-    `mapping`: a SourceMapping, a path to a mapping TOML, or None. Raises DataRefused for a
-    file-level problem; the database is then left exactly as it was (a new file is removed).
-    `accept_empty` (required table names) / `accept_quarantine` (file names): see emptiness.py.
-    """
+
+def ingest_into(con, extract_dir, db_path, mapping=None, progress: bool = True,
+                accept_empty=(), accept_quarantine=()) -> IngestSummary:
+    """Validate and load `extract_dir` on `con` inside the caller's open transaction (no
+    BEGIN/COMMIT here: `aos run` commits ingest and cohort together). Raises DataRefused for
+    a file-level problem; the caller rolls back.
+    `accept_empty` (required table names) / `accept_quarantine` (file names): see emptiness.py."""
     extract_dir = Path(extract_dir)
     if not isinstance(mapping, SourceMapping):
         mapping = load_mapping(mapping)
@@ -49,31 +55,52 @@ def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
     eid = extract_id(files, cfg)
     summary = IngestSummary(eid, str(extract_dir), str(db_path))
     summary.accept = (tuple(accept_empty or ()), tuple(accept_quarantine or ()))
-    db_path = Path(db_path)
-    created = not db_path.exists()
-    try:
-        con = duckdb.connect(str(db_path))
-    except duckdb.Error as exc:
-        raise UsageError(f"--db {db_path}: cannot open the database ({exc})") from None
-    try:
-        con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', '6GB')}'")
-        con.execute("SET preserve_insertion_order = false")
-        con.execute("SET enable_progress_bar = false")  # our own progress lines instead
-        con.execute("BEGIN TRANSACTION")
-        _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say)
-        if summary.skipped_all:
-            con.execute("ROLLBACK")
-        else:
-            con.execute("COMMIT")
-    except BaseException:
-        _rollback(con)
-        con.close()
-        if created:
-            for p in (db_path, Path(f"{db_path}.wal")):
-                p.unlink(missing_ok=True)
-        raise
-    con.close()
+    _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say)
     return summary
+
+
+def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
+                   accept_empty=(), accept_quarantine=()) -> IngestSummary:
+    """Validate and load `extract_dir` into the DuckDB database `db_path`, in one transaction.
+
+    `mapping`: a SourceMapping, a path to a mapping TOML, or None. Raises DataRefused for a
+    file-level problem; the database is then left exactly as it was (see `in_transaction`).
+    """
+    return in_transaction(db_path, lambda con: ingest_into(
+        con, extract_dir, db_path, mapping, progress, accept_empty, accept_quarantine))
+
+
+def in_transaction(db_path, work):
+    """Run `work(con)` -> summary on `db_path` in one transaction, holding the database's writer
+    lock (pipeline.dblock; busy -> exit 4). Commits unless `summary.skipped_all`; on any failure
+    rolls back, and a database file this call created is removed."""
+    db_path = Path(db_path)
+    with dblock.writer(db_path):
+        created = not db_path.exists()
+        con = None
+        try:
+            con = dblock.connect(db_path)
+            dblock.check_layout(con, db_path)
+            configure(con)
+            con.execute("BEGIN TRANSACTION")
+            summary = work(con)
+            con.execute("ROLLBACK" if summary.skipped_all else "COMMIT")
+        except BaseException:
+            if con is not None:
+                _rollback(con)
+                con.close()
+            if created:
+                remove_new(db_path)
+            raise
+        con.close()
+    return summary
+
+
+def remove_new(db_path: Path) -> None:
+    """Remove a database file (and its WAL) that this process created and never committed.
+    Call only while holding the database's writer lock."""
+    for p in (db_path, Path(f"{db_path}.wal")):
+        p.unlink(missing_ok=True)
 
 
 def _rollback(con) -> None:

@@ -22,8 +22,8 @@ def add_arguments(p, cohort_out: bool = False) -> None:
                             "cohort_definition.csv into DIR")
 
 
-def omop_ingest(args, timings: dict | None = None, need_source: bool = False) -> bool:
-    """Run the OMOP ingest when --omop is given (True), else check no OMOP-only option is used."""
+def check_args(args, need_source: bool = False) -> bool:
+    """True when --omop is given; refuse OMOP-only options without it, and both sources at once."""
     if not getattr(args, "omop", None):
         for opt in ("omop_schema", "extract_toml"):
             if getattr(args, opt, None):
@@ -33,22 +33,22 @@ def omop_ingest(args, timings: dict | None = None, need_source: bool = False) ->
         return False
     if args.extract_dir:
         raise UsageError("give either EXTRACT_DIR or --omop SOURCE, not both")
+    return True
+
+
+def omop_ingest(args, con=None):
+    """The OMOP ingest of `aos ingest` (its own transaction) or, with `con`, inside the caller's
+    open transaction (`aos run`). Returns the summary."""
+    from .ingest import ingest_omop, ingest_omop_into
+    options = dict(db_schema=args.omop_schema or "main", extract_toml=args.extract_toml)
+    if con is not None:
+        return ingest_omop_into(con, args.omop, args.db, **options)
     db = Path(args.db)
     if db.is_dir():
         raise UsageError(f"--db {args.db}: is a directory; give a database file path")
     if not db.parent.exists():
         raise UsageError(f"--db {args.db}: directory {db.parent} does not exist")
-    import time
-
-    from .ingest import ingest_omop
-    t0 = time.perf_counter()
-    summary = ingest_omop(args.omop, args.db, db_schema=args.omop_schema or "main",
-                          extract_toml=args.extract_toml, progress=not args.quiet)
-    if timings is not None:
-        timings["ingest"] = round(time.perf_counter() - t0, 3)
-    if not args.quiet:
-        print(summary.format(), flush=True)
-    return True
+    return ingest_omop(args.omop, args.db, **options)
 
 
 def omop_outputs(con, args, info: dict, manifest: dict, rules) -> None:

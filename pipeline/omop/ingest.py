@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
+import logging
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 
 from .. import schema
 from ..errors import DataRefused, UsageError
@@ -25,6 +23,7 @@ from ..ingest import load, meta, normalise, personnummer, reference
 from ..ingest.extract import ExtractConfig, read_config
 from ..ingest.mapping import SourceMapping
 from ..ingest.reference import ident, quote
+from ..ingest.run import in_transaction
 from ..ingest.summary import IngestSummary
 from . import maps, translate
 from .source import CLINICAL, VOCABULARY, OmopSource, attach, fingerprint, open_source, stage
@@ -79,9 +78,11 @@ class OmopSummary(IngestSummary):
         lines.append(f"cancer outcome: {CANCER_SOURCE}")
         return "\n".join(lines)
 
+logger = logging.getLogger(__name__)
+
 
 def _say(progress: bool):
-    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else None
+    return logger.info if progress else None
 
 
 def read_omop_config(src: OmopSource, extract_toml=None) -> ExtractConfig:
@@ -100,35 +101,21 @@ def read_omop_config(src: OmopSource, extract_toml=None) -> ExtractConfig:
 
 def ingest_omop(location, db_path, db_schema: str = "main", extract_toml=None,
                 progress: bool = True) -> OmopSummary:
-    """Validate and load the OMOP CDM source `location` into the DuckDB database `db_path`.
-    Raises DataRefused for a file-level problem; the database is then left as it was."""
+    """Validate and load the OMOP CDM source `location` into the DuckDB database `db_path`,
+    in one transaction under the database's writer lock (as `aos ingest`). Raises DataRefused
+    for a file-level problem; the database is then left as it was."""
+    return in_transaction(db_path, lambda con: ingest_omop_into(
+        con, location, db_path, db_schema, extract_toml, progress))
+
+
+def ingest_omop_into(con, location, db_path, db_schema: str = "main", extract_toml=None,
+                     progress: bool = True) -> OmopSummary:
+    """The OMOP ingest on `con`, inside the caller's open transaction (no commit here)."""
     src = open_source(location, db_schema)
     cfg = read_omop_config(src, extract_toml)
     summary = OmopSummary("", str(location), str(db_path))
-    db_path = Path(db_path)
-    created = not db_path.exists()
-    try:
-        con = duckdb.connect(str(db_path))
-    except duckdb.Error as exc:
-        raise UsageError(f"--db {db_path}: cannot open the database ({exc})") from None
-    try:
-        con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', '6GB')}'")
-        con.execute("SET enable_progress_bar = false")
-        attach(con, src)
-        con.execute("BEGIN TRANSACTION")
-        _ingest(con, src, cfg, summary, _say(progress))
-        con.execute("ROLLBACK" if summary.skipped_all else "COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        con.close()
-        if created:
-            for p in (db_path, Path(f"{db_path}.wal")):
-                p.unlink(missing_ok=True)
-        raise
-    con.close()
+    attach(con, src)
+    _ingest(con, src, cfg, summary, _say(progress))
     return summary
 
 

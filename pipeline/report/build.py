@@ -1,14 +1,11 @@
-"""Assemble the report: read the database, register every count, suppress, write atomically."""
+"""Assemble the report: read the database, register every count, suppress, publish atomically."""
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from matplotlib.image import imread
 
@@ -33,7 +30,8 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def parse_month(month: str) -> date:
     if not isinstance(month, str) or not MONTH_RE.match(month):
         raise UsageError(f"--month {month!r}: expected YYYY-MM, e.g. 2025-06")
-    return date(int(month[:4]), int(month[5:]), 1)
+    from ..cohort.engine import month_date, parse_month as month_index
+    return month_date(month_index(month))
 
 
 def _tables(con) -> set[str]:
@@ -181,63 +179,58 @@ def _render(ctx: Context, tables: dict, tmp: Path, lang: str, suppression: bool)
     xlsx.write(tmp / "report.xlsx", sheets, info, msg, suppression)
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Each output replaces its old version only after everything was written."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "releasable").mkdir(exist_ok=True)
-    for f in sorted((tmp / "releasable").iterdir()):
-        os.replace(f, out / "releasable" / f.name)
-    old = out / "figures"
-    if old.exists():
-        trash = out / f".figures-old-{os.getpid()}"
-        os.replace(old, trash)
-        os.replace(tmp / "figures", old)
-        shutil.rmtree(trash)
-    else:
-        os.replace(tmp / "figures", old)
-    for name in ("report.xlsx", "report.html"):
-        os.replace(tmp / name, out / name)
+REPORT_CSVS = ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
+               "data_quality", "completeness")
+REPORT_WAIT = float(os.environ.get("AOS_LOCK_WAIT", "60"))  # seconds a report waits for a writer
 
 
-def _connect(db_path: Path):
-    """Read-only; inside `aos run` (which holds the database open for writing in this
-    process) share its instance instead. The report only ever creates TEMP tables."""
-    try:
-        return duckdb.connect(str(db_path), read_only=True)
-    except duckdb.ConnectionException as exc:
-        if "different configuration" not in str(exc):
-            raise
-        return duckdb.connect(str(db_path))
+def render(con, db_path, month: date, dest: Path, lang: str = "sv", suppression: bool = True) -> None:
+    """Compute the report for `month` on `con` and write it into the empty folder `dest`
+    (inside `aos run` this is the run's staging folder, in its open transaction)."""
+    ctx, tables = compute(con, Path(db_path), month, suppression)
+    _write(ctx, tables, dest, lang, suppression)
 
 
-def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppression: bool = True) -> Path:
+def _write(ctx: Context, tables: dict, dest: Path, lang: str, suppression: bool) -> None:
+    (dest / "releasable").mkdir(parents=True, exist_ok=True)
+    for name in REPORT_CSVS:
+        write_csv(tables[name], dest / "releasable" / f"{name}.csv")
+    _render(ctx, tables, dest, lang, suppression)
+
+
+def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppression: bool = True,
+                 wait: float = REPORT_WAIT, say=None) -> Path:
     """Write report.html, report.xlsx, figures/ and releasable/ for `month` (YYYY-MM).
 
-    Returns the path of report.html. Raises UsageError / DataRefused on bad input; on any
-    failure the output directory is left as it was.
+    Reads the database under a shared lock, waiting up to `wait` s for a writer (then Busy,
+    exit 4); publishes into out_dir as a new run folder that keeps the current run's other
+    files (pipeline.publish). Returns the path of report.html. Raises UsageError / DataRefused
+    on bad input; on any failure the output directory is left as it was.
     """
+    from .. import dblock, publish
+
     db_path, out = Path(db_path), Path(out_dir)
     m = parse_month(month)
     Messages(lang)  # validates lang before any work
     if not db_path.is_file():
         raise UsageError(f"--db {db_path}: no such database; run `aos ingest` and `aos run` first")
-    con = _connect(db_path)
-    created = not out.exists()
-    try:
-        ctx, tables = compute(con, db_path, m, suppression)
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".report-", dir=out) as t:
-            tmp = Path(t)
-            (tmp / "releasable").mkdir()
-            for name in ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
-                         "data_quality", "completeness"):
-                write_csv(tables[name], tmp / "releasable" / f"{name}.csv")
-            _render(ctx, tables, tmp, lang, suppression)
-            _move_into_place(tmp, out)
-    except BaseException:
-        if created and out.exists() and not any(out.iterdir()):
-            out.rmdir()  # leave no empty directory behind
-        raise
-    finally:
-        con.close()
+    with dblock.reader(db_path, wait, say):
+        con = dblock.connect(db_path, read_only=True)
+        try:
+            dblock.check_layout(con, db_path)
+            ctx, tables = compute(con, db_path, m, suppression)
+            with publish.locked(out, db_path, wait=wait, say=say) as o:
+                o.recover(publish.committed_in(con))
+                stage = o.stage(publish.new_run_id())
+                try:
+                    with publish.stage_errors(out):
+                        _write(ctx, tables, stage, lang, suppression)
+                        o.carry_over(stage)
+                    publish.pause_point("report_before_publish")
+                    o.publish(stage)
+                except BaseException:
+                    o.discard(stage)
+                    raise
+        finally:
+            con.close()
     return out / "report.html"

@@ -13,3 +13,7 @@ CREATE TABLE IF NOT EXISTS attrition (
     n_excluded BIGINT, n_after BIGINT);
 CREATE TABLE IF NOT EXISTS eligible_adults (
     month DATE, patient_id VARCHAR, care_unit_id VARCHAR);
+-- One row per committed `aos run`; its outputs are OUT/runs/<run_id> (pipeline/publish.py).
+CREATE TABLE IF NOT EXISTS aos_runs (
+    run_id VARCHAR PRIMARY KEY, command VARCHAR, months VARCHAR, out_dir VARCHAR,
+    committed_at TIMESTAMP);

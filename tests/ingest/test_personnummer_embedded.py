@@ -71,3 +71,16 @@ def test_embedded_number_flags_the_column(con, template):
     with pytest.raises(DataRefused) as err:
         pn.check_staged(con, "dirty", ["a", "b"], "d.csv")
     assert "d.csv: column b" in str(err.value) and p not in str(err.value)
+
+
+def test_a_uuid_is_an_identifier_not_text(con):
+    """OMOP/Synthea source values are UUIDs; a hex group pair that happens to be a valid
+    YYMMDD-NNNN (it was, once, in Eunomia's visit_occurrence) must not refuse the file, while
+    the same number in text still does."""
+    rng = random.Random(5)
+    p10 = random_valid(rng)
+    uuid = f"ab{p10[:6]}-{p10[-4:]}-a69a-ca36-d508f1f31852"
+    assert pn.is_personnummer(f"{p10[:6]}-{p10[-4:]}")
+    assert pn.candidates(uuid) == []
+    assert sql_counts(con, [uuid]) == (0, 0, 0, 0)
+    assert sql_counts(con, [f"visit a{p10[:6]}-{p10[-4:]}"])[0] == 1

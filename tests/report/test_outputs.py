@@ -231,8 +231,9 @@ def test_cli_exit_codes_and_nothing_half_written(fixture_db, tmp_path, capsys, m
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert aos(["report", "--month", REPORT_MONTH, "--db", str(fixture_db), "--out", str(out),
                 "--lang", "en"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["figures", "keep.txt", "releasable", "report.html",
-                                                     "report.xlsx"]
+    visible = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert visible == ["current", "figures", "keep.txt", "releasable", "report.html", "report.xlsx",
+                       "runs"]  # names are links through current/ (docs/architecture.md)
 
 
 @pytest.mark.parametrize("which", ["report_en", "report_sv"])
@@ -241,19 +242,22 @@ def test_every_message_placeholder_is_filled(which, request):
     assert not re.search(r"\{\w+\}", body)
 
 
-def test_report_runs_while_the_database_is_open_for_writing(fixture_db, tmp_path):
-    """`aos run` calls write_report as its last step with its own connection still open."""
+def test_report_renders_inside_an_open_write_transaction(fixture_db, tmp_path):
+    """`aos run` renders the report on its own connection, inside its uncommitted transaction."""
     import duckdb
 
-    from pipeline.report import write_report
+    from pipeline.report.build import parse_month, render
 
     db = tmp_path / "copy.duckdb"
     db.write_bytes(fixture_db.read_bytes())
     con = duckdb.connect(str(db))
     try:
-        write_report(db, REPORT_MONTH, tmp_path / "out", lang="en")
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert not any(t.startswith("rpt_") for t in tables)  # temp tables stay in the report's session
+        con.execute("BEGIN TRANSACTION")
+        render(con, db, parse_month(REPORT_MONTH), tmp_path / "stage", lang="en")
+        con.execute("ROLLBACK")
+        tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        assert not any(t.startswith("rpt_") for t in tables)  # the report only makes TEMP tables
     finally:
         con.close()
-    assert (tmp_path / "out" / "report.html").exists()
+    assert (tmp_path / "stage" / "report.html").exists()

@@ -53,7 +53,7 @@ def test_report_opens_in_chromium(report_en, tmp_path):
     assert m, f"probe did not run; stderr: {dom.stderr[-2000:]}"
     result = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert result["errors"] == []
-    assert len(result["imgs"]) == 5 and all(i["ok"] for i in result["imgs"]), result["imgs"]
+    assert len(result["imgs"]) == 6 and all(i["ok"] for i in result["imgs"]), result["imgs"]
 
     shot = tmp_path / "report.png"
     run = _chromium(["--enable-logging=stderr", "--v=0", "--window-size=1200,3000",

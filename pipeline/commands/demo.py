@@ -9,7 +9,7 @@ from ..log import result
 from ..paths import SAMPLE_DIR
 
 HELP = "run the whole pipeline on a seeded synthetic extract and print where the report is"
-DEMO_PATIENTS = 200_000  # enough AOS starts for an unsuppressed 12-month pathway yield
+DEMO_PATIENTS = 100_000  # enough AOS starts for an unsuppressed 12-month pathway yield
 DESCRIPTION = f"""\
 Generates a seeded synthetic extract (`aos synth`, {DEMO_PATIENTS:,} patients, 2022-01..2025-12,
 into OUT/extract/) -- or, with --sample, uses the bundled one (data_samples/, about 20,000

@@ -122,8 +122,9 @@ def collect(ctx: Context, cells: Cells) -> dict:
                     s = sites[(sites.yield_type == t) & (sites.w == w)
                               & sites.month.isin([pd.Timestamp(m) for m in done])]
                     s = s.groupby("group_id")["cancers"].sum()
-                    skeys = [cells.add(key(f"site:{t}:{w}:{g}", p, "site", g), v) for g, v in s.items()]
-                    cells.add_group(total, skeys)
+                    for g, v in s.items():
+                        cells.add(key(f"site:{t}:{w}:{g}", p, "site", g), v)
+                    # sites: published rounded to 5 like every rolling count (no relation)
             plan.append({"type": t, "w": w, "ends": ends, "done": done, "period": p,
                          "units": _units(cells, q, done) if w == cfg.headline_window else []})
     return {"plan": plan, "missed": _collect_missed(ctx, cells)}
@@ -199,7 +200,8 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
                         site_rows.append({"yield_type": t, "window_months": w, "period": p,
                                           "site_group": g["group_id"],
                                           "icd10": f"{g['code_from']}-{g['code_to']}",
-                                          "cancers": v, "suppressed": s})
+                                          "cancers": settings.round_count(v, settings.load().round_to),
+                                          "suppressed": s})
     cols = ["yield_type", "window_months", "period", "group_type", "group", "follow_up_complete",
             "window_end", "n", "cancers", "yield", "ci_low", "ci_high", "verdict", "suppressed"]
     site_cols = ["yield_type", "window_months", "period", "site_group", "icd10", "cancers", "suppressed"]

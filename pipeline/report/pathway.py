@@ -35,6 +35,7 @@ def collect(ctx: Context, cells: Cells) -> dict:
         out["lead"] = lt
         out["lead_pool"] = _pool_lead(ctx, cells, lt)
     out["route"] = _collect_route(ctx, cells)
+    out["starts_rolling"] = _collect_starts_rolling(ctx, cells)
     con.register("rpt_panel_df", _panel_frame(ctx))
     con.execute("CREATE OR REPLACE TEMP TABLE rpt_panel AS SELECT * FROM rpt_panel_df")
     con.unregister("rpt_panel_df")
@@ -75,6 +76,24 @@ def _pool_lead(ctx: Context, cells: Cells, lt: pd.DataFrame) -> str | None:
     return p
 
 
+def _collect_starts_rolling(ctx: Context, cells: Cells) -> list[tuple[str, str]]:
+    """AOS starts in the 12 months ending with M (the same cell as the panel's denominator).
+    No 12 months before: a second overlapping pooled total makes secondary suppression hide
+    the month's own counts."""
+    n, out = settings.load().rolling_months, []
+    for back in (0,):
+        last = add_months(ctx.month, -n * back)
+        months = [m for m in ctx.months if add_months(last, -(n - 1)) <= m <= last]
+        if len(months) < n:
+            continue
+        p = period(months[0], last)
+        if key("aos_starts", p) not in cells.values:
+            total = cells.add(key("aos_starts", p), sum(cells.values[key("aos_starts", ym(m))] for m in months))
+            cells.add_group(total, [key("aos_starts", ym(m)) for m in months])
+        out.append((p, ym(last)))
+    return out
+
+
 def route_period(ctx: Context) -> tuple | None:
     """The 12 whole months ending with the report month or the last whole month of the cancer
     register, whichever is earlier."""
@@ -100,14 +119,14 @@ def _collect_route(ctx: Context, cells: Cells) -> str | None:
     return p
 
 
-def rolled_row(cells: Cells, measure: str, p: str, num, den) -> dict:
+def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0) -> dict:
     """A rolling pooled measures row: counts rounded (settings rolling_round_to), the ratio
     from the rounded counts, so that consecutive releases cannot be subtracted."""
     base = settings.load().round_to
     r = row(cells, measure, p, *REGION, num=num, den=den)
     n, d = settings.round_count(r["numerator"], base), settings.round_count(r["denominator"], base)
     r.update(numerator=n, denominator=d,
-             ratio=None if r["suppressed"] or not d else round(n / d, 4))
+             ratio=None if r["suppressed"] or not d else round(n / d * scale, 4))
     return r
 
 
@@ -117,6 +136,9 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
         rows.append(rolled_row(cells, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
                                raw["lead_pool"], key("lead:closed_in_target", raw["lead_pool"]),
                                key("lead:judged", raw["lead_pool"])))
+    for p, last in raw.get("starts_rolling", []):
+        rows.append(rolled_row(cells, "aos_starts_12m_per_1000", p, key("aos_starts", p),
+                               key("listed_adults", last), 1000))
     if raw.get("route"):
         rows.append(rolled_row(cells, "aos_route_share", raw["route"], key("route:after_aos", raw["route"]),
                                key("route:cancers", raw["route"])))

@@ -49,6 +49,22 @@ def _rate_item(b: Builder, ctx: Context, measure: str, label: str, link: str) ->
                 b.msg("sum_arrow_" + {"↑": "up", "↓": "down", "→": "flat", "": "none"}[a]), link)
 
 
+def _rolling_rate_item(b: Builder, ctx: Context) -> Item | None:
+    """AOS starts in the last 12 months per 1,000 listed adults (a month alone is often 1-4),
+    the arrow against the 12 months before."""
+    df = b.t["measures"]
+    hit = df.index[(df.measure == "aos_starts_12m_per_1000") & (df.group_type == "region")]
+    if not len(hit):
+        return None
+    rows = sorted(hit, key=lambda i: df.at[i, "month"])
+    i = rows[-1]
+    a = arrow(df.at[i, "ratio"], [df.at[j, "ratio"] for j in rows[:-1]])
+    detail = b.msg("sum_starts_detail", num=b.num("measures", i, "numerator").text,
+                   period=df.at[i, "month"].replace("/", " – "))
+    return Item(b.msg("sum_aos_starts_12m"), b.num("measures", i, "ratio", 2), detail, "", "info", a,
+                b.msg("sum_arrow_" + {"↑": "up", "↓": "down", "→": "flat", "": "none"}[a]), "#headline")
+
+
 def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
     y, w = b.t["yield"], ctx.cfg.headline_window
     hit = y.index[(y.yield_type == t) & (y.window_months == w) & (y.group_type == "region")
@@ -90,7 +106,7 @@ def _share_item(b: Builder, ctx: Context, measure: str, label: str, link: str,
 
 def items(b: Builder, ctx: Context) -> list[Item]:
     out = [_rate_item(b, ctx, "new_episodes_per_1000", "sum_new_episodes", "#headline"),
-           _rate_item(b, ctx, "aos_starts_per_1000", "sum_aos_starts", "#headline"),
+           _rolling_rate_item(b, ctx) or _rate_item(b, ctx, "aos_starts_per_1000", "sum_aos_starts", "#headline"),
            _yield_item(b, ctx, "pathway"), _yield_item(b, ctx, "flag"),
            _share_item(b, ctx, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
                        "sum_lead_time", "#pathway", settings.load().lead_target_share),

@@ -158,35 +158,34 @@ def pathway_yield(con, month=None) -> pd.DataFrame:
     return report_tables(con, month)["yield"]
 
 
-def _report_figure(draw, yld: pd.DataFrame, window: int):
-    """Draw one of the report's own figures and return it as a matplotlib figure."""
-    import tempfile
-
-    from .report import config as report_config
-    from .report.messages import Messages
-
-    cfg = report_config.load()
-    with tempfile.TemporaryDirectory() as tmp:
-        png = draw(yld, window, (cfg.band_low, cfg.band_high), Messages("en"), Path(tmp) / "f.png")
-        image = plt.imread(png)
-    fig, ax = plt.subplots(figsize=(image.shape[1] / 100, image.shape[0] / 100))
-    ax.imshow(image)
-    ax.axis("off")
-    return fig
+def _report_figure(draw, yld: pd.DataFrame, window: int, lang: str = "en"):
+    """One of the report's own figures (pipeline.report.figures), as a matplotlib Figure."""
+    return draw({"yield": yld}, window, lang)
 
 
-def plot_yield_trend(yld: pd.DataFrame, window: int = 6):
-    """Monthly pathway and flag yield with Wilson intervals and the 15-20 % band (the report's figure)."""
+def plot_yield_trend(yld: pd.DataFrame, window: int = 6, lang: str = "en"):
+    """Monthly pathway and flag yield with Wilson intervals, suppressed months marked, the rolling
+    pooled yield; the pathway against 15-20 %, the flag against 3 % (the report's figure)."""
     from .report import figures
 
-    return _report_figure(figures.yield_trend, yld, window)
+    return _report_figure(figures.yield_trend, yld, window, lang)
 
 
-def plot_funnel(yld: pd.DataFrame, window: int = 6):
-    """Funnel plot of care-unit yield against cohort size (the report's figure)."""
+def plot_funnel(yld: pd.DataFrame, window: int = 6, lang: str = "en"):
+    """Funnel plots of care-unit yield (exact binomial 95 % / 99.8 % limits; the report's figure)."""
     from .report import figures
 
-    return _report_figure(figures.funnel, yld, window)
+    return _report_figure(figures.funnel, yld, window, lang)
+
+
+def report_figures(con, month=None, lang: str = "sv") -> dict:
+    """Every figure of the monthly report as a matplotlib Figure, from the releasable tables."""
+    from .report import figures
+
+    t, m = report_tables(con, month), month or months(con)[-1]
+    return {"trend": figures.trend(t, lang), "deciles": figures.deciles(t, lang),
+            "criteria": figures.criteria(t, m, lang), "overlap": figures.overlap(t, m, lang),
+            "yield_trend": figures.yield_trend(t, None, lang), "funnel": figures.funnel(t, None, lang)}
 
 
 def evaluation_months(con) -> tuple[str, str]:

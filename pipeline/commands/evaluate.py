@@ -38,6 +38,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--rules", default=None, metavar="RULES.toml",
                    help="rules file (default: the shipped aos-rules-v1.toml)")
     p.add_argument("--no-model", action="store_true", help="back-test only, no learned model")
+    p.add_argument("--lang", default="sv", choices=("sv", "en"),
+                   help="language of evaluate.html and its figures (default: sv)")
     return p
 
 
@@ -119,7 +121,7 @@ def run(args) -> int:
         "model_test_months": [month_label(m) for m in rep.test_months],
         "model_skipped": rep.skipped,
     }
-    out = render.write_outputs(Path(args.out), bt, rep, settings, manifest)
+    out = render.write_outputs(Path(args.out), bt, rep, settings, manifest, args.lang)
     quiet = getattr(args, "quiet", False)  # set by pipeline.cli (-q)
     log.result(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings),
                quiet)

@@ -20,6 +20,7 @@ from .. import safetext  # noqa: E402
 from .backtest import Backtest, band_answer, rule_label, suppression_rules  # noqa: E402
 from .disclosure import secondary, suppress  # noqa: E402
 from .model import ModelReport  # noqa: E402
+from ..report.messages import Messages  # noqa: E402
 from .settings import Settings, month_label  # noqa: E402
 
 QCANCER_NOTE = (
@@ -88,17 +89,18 @@ def model_answer(tables: dict, k: int = 2) -> str:
 
 # -- figures ------------------------------------------------------------------------
 
-def fig_workload_yield(table: pd.DataFrame, settings: Settings):
+def fig_workload_yield(table: pd.DataFrame, settings: Settings, lang: str = "en"):
+    msg = Messages(lang)
     w = settings.headline_window_months
     ppv, lo, hi = f"ppv_{w}m", f"ppv_{w}m_lo", f"ppv_{w}m_hi"
     shown = table[pd.to_numeric(table[ppv], errors="coerce").notna()
                   & pd.to_numeric(table["episodes_per_1000"], errors="coerce").gt(0)]
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.axhspan(settings.expected_yield_low * 100, settings.expected_yield_high * 100,
-               color="tab:green", alpha=0.15, label="expected 15–20 %")
-    styles = {"pair": ("tab:gray", 0.35, "pairs of criteria"),
-              "criterion": ("tab:blue", 0.8, "single criteria"),
-              "min_criteria": ("tab:red", 1.0, "review rule, min_criteria k")}
+               color="tab:green", alpha=0.15, label=msg("ev_band"))
+    styles = {"pair": ("tab:gray", 0.35, msg("ev_pairs")),
+              "criterion": ("tab:blue", 0.8, msg("ev_single")),
+              "min_criteria": ("tab:red", 1.0, msg("ev_rule_k"))}
     for kind, (colour, alpha, label) in styles.items():
         d = shown[shown["kind"] == kind].sort_values("episodes_per_1000")
         if d.empty:
@@ -119,14 +121,15 @@ def fig_workload_yield(table: pd.DataFrame, settings: Settings):
                             fontsize=7, color=colour)
     if len(shown):
         ax.set_xscale("log")
-    ax.set_xlabel("new flags (episodes) per 1,000 eligible adults per month (log scale)")
-    ax.set_ylabel(f"flag yield: cancer within {w} months (%)")
-    ax.set_title("Workload against yield, with Wilson 95 % intervals")
+    ax.set_xlabel(msg("ev_x_workload"))
+    ax.set_ylabel(msg("ev_y_yield_w", w=w))
+    ax.set_title(msg("ev_t_workload"))
     ax.legend(fontsize=8, loc="best")
     return fig
 
 
-def fig_ppv_windows(table: pd.DataFrame, settings: Settings):
+def fig_ppv_windows(table: pd.DataFrame, settings: Settings, lang: str = "en"):
+    msg = Messages(lang)
     d = table[table["kind"] == "min_criteria"]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.axhspan(settings.expected_yield_low * 100, settings.expected_yield_high * 100,
@@ -137,34 +140,36 @@ def fig_ppv_windows(table: pd.DataFrame, settings: Settings):
         hi = pd.to_numeric(d[f"ppv_{w}m_hi"], errors="coerce").to_numpy(float) * 100
         x = d["min_criteria"].astype(float).to_numpy() + (i - 1) * 0.12
         err = np.clip(np.nan_to_num(np.vstack([y - lo, hi - y])), 0, None)
-        ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, label=f"W = {w} months")
+        ax.errorbar(x, y, yerr=err, fmt="o", capsize=3, label=msg("ev_w_months", w=w))
     ax.set_xticks(sorted(d["min_criteria"].astype(int).unique()))
     ax.set_xlabel("min_criteria")
-    ax.set_ylabel("flag yield (%)")
-    ax.set_title("Flag yield by follow-up window")
+    ax.set_ylabel(msg("ev_y_yield"))
+    ax.set_title(msg("ev_t_windows"))
     ax.legend(fontsize=8)
     return fig
 
 
-def fig_calibration(calibration: pd.DataFrame):
+def fig_calibration(calibration: pd.DataFrame, lang: str = "en"):
+    msg = Messages(lang)
     fig, ax = plt.subplots(figsize=(5.5, 5))
     for name, d in calibration.groupby("model"):
         obs = pd.to_numeric(d["observed"], errors="coerce") * 100
         ax.plot(d["mean_predicted"] * 100, obs, "o-", label=name)
     top = max(1.0, float(pd.to_numeric(calibration["observed"], errors="coerce").max() * 100),
               float(calibration["mean_predicted"].max() * 100))
-    ax.plot([0, top], [0, top], "k--", lw=0.8, label="perfect calibration")
-    ax.set_xlabel("mean predicted risk in decile (%)")
-    ax.set_ylabel("observed share with cancer within 12 months (%)")
-    ax.set_title("Calibration by decile (test set)")
+    ax.plot([0, top], [0, top], "k--", lw=0.8, label=msg("ev_perfect"))
+    ax.set_xlabel(msg("ev_x_predicted"))
+    ax.set_ylabel(msg("ev_y_observed"))
+    ax.set_title(msg("ev_t_calibration"))
     ax.legend(fontsize=8)
     return fig
 
 
-def fig_equal_workload(ew: pd.DataFrame):
+def fig_equal_workload(ew: pd.DataFrame, lang: str = "en"):
+    msg = Messages(lang)
     fig, ax = plt.subplots(figsize=(7, 4))
     ew = ew.copy()
-    ew["who"] = np.where(ew["flagged_by"] == "rule", "review rule", ew["model"])
+    ew["who"] = np.where(ew["flagged_by"] == "rule", msg("ev_review_rule"), ew["model"])
     names = list(dict.fromkeys(ew["who"]))
     ks = sorted(ew["min_criteria"].unique())
     width = 0.8 / len(names)
@@ -173,9 +178,9 @@ def fig_equal_workload(ew: pd.DataFrame):
         y = pd.to_numeric(d["ppv_12m"], errors="coerce").to_numpy(float) * 100
         ax.bar(np.arange(len(ks)) + i * width, np.nan_to_num(y), width, label=who)
     ax.set_xticks(np.arange(len(ks)) + width * (len(names) - 1) / 2)
-    ax.set_xticklabels([f"workload of k={k}" for k in ks])
-    ax.set_ylabel("cancer within 12 months among flagged (%)")
-    ax.set_title("Rule and model at equal workload (test set)")
+    ax.set_xticklabels([msg("ev_workload_of", k=k) for k in ks])
+    ax.set_ylabel(msg("ev_y_flagged"))
+    ax.set_title(msg("ev_t_equal"))
     ax.legend(fontsize=8)
     return fig
 
@@ -229,35 +234,37 @@ def _count(v) -> str:
     return "–" if v is None else f"{v:,.0f}"
 
 
-def _rules_html(df: pd.DataFrame, settings: Settings) -> str:
+def _rules_html(df: pd.DataFrame, settings: Settings, msg: Messages | None = None) -> str:
     """A compact, readable view of back-test rows (all columns are in backtest.csv)."""
+    m = msg or Messages("en")
     rows = []
     for _, r in df.iterrows():
-        row = {"rule": rule_label(r).replace("the criterion ", "").replace("the pair ", ""),
-               "new flags": _count(r["n_episodes"]),
-               "per 1,000 / month": "–" if _num(r["episodes_per_1000"]) is None
+        row = {m("ev_c_rule"): rule_label(r).replace("the criterion ", "").replace("the pair ", ""),
+               m("ev_c_flags"): _count(r["n_episodes"]),
+               m("ev_c_per_1000"): "–" if _num(r["episodes_per_1000"]) is None
                else f"{_num(r['episodes_per_1000']):.2f}"}
         for w in settings.windows_months:
-            row[f"cancer ≤ {w} m: n / of"] = f"{_count(r[f'n_cancer_{w}m'])} / {_count(r[f'n_followed_{w}m'])}"
-            row[f"yield {w} m, % (95 % CI)"] = _share(r[f"ppv_{w}m"], r[f"ppv_{w}m_lo"], r[f"ppv_{w}m_hi"])
-        row[f"verdict {settings.headline_window_months} m"] = (
+            row[m("ev_c_cancer_w", w=w)] = f"{_count(r[f'n_cancer_{w}m'])} / {_count(r[f'n_followed_{w}m'])}"
+            row[m("ev_c_yield_w", w=w)] = _share(r[f"ppv_{w}m"], r[f"ppv_{w}m_lo"], r[f"ppv_{w}m_hi"])
+        row[m("ev_c_verdict_w", w=settings.headline_window_months)] = (
             r[f"verdict_{settings.headline_window_months}m"] or "–")
-        row["sensitivity, % (95 % CI)"] = _share(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"])
+        row[m("ev_c_sensitivity")] = _share(r["sensitivity"], r["sensitivity_lo"], r["sensitivity_hi"])
         med, q1, q3 = _num(r["lead_days_median"]), _num(r["lead_days_q1"]), _num(r["lead_days_q3"])
-        row["lead time, days: median (IQR)"] = "–" if med is None else f"{med:.0f} ({q1:.0f}–{q3:.0f})"
+        row[m("ev_c_lead")] = "–" if med is None else f"{med:.0f} ({q1:.0f}–{q3:.0f})"
         rows.append(row)
     table = pd.DataFrame(rows)
-    return _table_html(table, list(table.columns)) if rows else "<p>None.</p>"
+    return _table_html(table, list(table.columns)) if rows else f"<p>{html.escape(m('none'))}</p>"
 
 
-def _months_sentence(bt: Backtest, settings: Settings) -> str:
+def _months_sentence(bt: Backtest, settings: Settings, msg: Messages | None = None) -> str:
+    msg = msg or Messages("en")
     parts = []
     for w in settings.windows_months:
         d = bt.followup[(bt.followup["window_months"] == w) & bt.followup["complete"]]
         if d.empty:
-            parts.append(f"W = {w}: none")
+            parts.append(f"W = {w}: {msg('none')}")
         else:
-            parts.append(f"W = {w}: {month_label(d['month'].min())} to {month_label(d['month'].max())}")
+            parts.append(f"W = {w}: {month_label(d['month'].min())} – {month_label(d['month'].max())}")
     return "; ".join(parts)
 
 
@@ -269,7 +276,8 @@ th{background:#f3f3f3}.answer{background:#eef7ee;border-left:4px solid #2a2;padd
 
 
 def render_html(bt: Backtest, rep: ModelReport, tables: dict, figures: dict[str, bytes],
-                settings: Settings) -> str:
+                settings: Settings, lang: str = "en") -> str:
+    msg = Messages(lang)
     w = settings.headline_window_months
     bts = tables["backtest"]
     img = {k: base64.b64encode(v).decode() for k, v in figures.items()}
@@ -277,51 +285,41 @@ def render_html(bt: Backtest, rep: ModelReport, tables: dict, figures: dict[str,
     single = bts[bts["kind"] == "criterion"]
     top_pairs = bts[bts["kind"] == "pair"].assign(
         _p=pd.to_numeric(bts[f"ppv_{w}m"], errors="coerce")).sort_values("_p", ascending=False).head(10)
-    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>AOS monitor: "
-           f"back-test and risk model</title><style>{CSS}</style></head><body>",
-           "<h1>AOS monitor — back-test of the review rules and a learned risk model</h1>",
-           f"<p>Evaluated months {month_label(bt.first)} to {month_label(bt.last)} (flags read "
-           f"back to {month_label(bt.lookback_from)} for episodes and sensitivity). Cancer register "
-           f"complete until {bt.complete_until}. Months with complete follow-up, counted in the "
-           f"yield: {html.escape(_months_sentence(bt, settings))}.</p>",
+    out = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
+           f"{html.escape(msg('ev_title'))}</title><style>{CSS}</style></head><body>",
+           f"<h1>{html.escape(msg('ev_h1'))}</h1>",
+           "<p>" + html.escape(msg("ev_months", first=month_label(bt.first), last=month_label(bt.last),
+                                   back=month_label(bt.lookback_from), until=bt.complete_until,
+                                   done=_months_sentence(bt, settings, msg))) + "</p>",
            f"<p class='answer'>{html.escape(band_answer(bts, settings))}</p>",
-           "<p class='note'>Workload = new episodes (a patient flagged by the rule and not flagged "
-           "by it in the 6 months before) per 1,000 eligible adults per month. Yield = share of "
-           "episodes with a cancer (ICD-10 C00–C97 except C44) in (T, end of month M + W]. "
-           "Sensitivity = share of first cancers diagnosed in the period with a flag of the rule "
-           "in the 12 months before; lead time = days from that first flag to diagnosis. "
-           "Percentages in the tables; counts 1–4 and what is built on them are suppressed (–).</p>",
-           f"<h2>Workload and yield</h2><img alt='workload against yield' "
+           f"<p class='note'>{html.escape(msg('ev_definitions'))}</p>",
+           f"<h2>{html.escape(msg('ev_h_workload'))}</h2><img alt='{html.escape(msg('ev_t_workload'))}' "
            f"src='data:image/png;base64,{img['workload_yield']}'>",
-           f"<img alt='yield by window' src='data:image/png;base64,{img['ppv_windows']}'>",
-           "<h2>Review rule by min_criteria</h2>", _rules_html(review, settings),
-           "<h2>Single criteria</h2>", _rules_html(single, settings),
-           f"<h2>Ten pairs with the highest {w}-month yield</h2>", _rules_html(top_pairs, settings),
-           "<p class='note'>All pairs are in backtest.csv.</p>",
-           "<h2>Learned risk model</h2>"]
+           f"<img alt='{html.escape(msg('ev_t_windows'))}' src='data:image/png;base64,{img['ppv_windows']}'>",
+           f"<h2>{html.escape(msg('ev_h_rule'))}</h2>", _rules_html(review, settings, msg),
+           f"<h2>{html.escape(msg('ev_h_single'))}</h2>", _rules_html(single, settings, msg),
+           f"<h2>{html.escape(msg('ev_h_pairs', w=w))}</h2>", _rules_html(top_pairs, settings, msg),
+           f"<p class='note'>{html.escape(msg('ev_all_pairs'))}</p>",
+           f"<h2>{html.escape(msg('ev_h_model'))}</h2>"]
     if rep.skipped:
-        out.append(f"<p>No model: {html.escape(rep.skipped)}.</p>")
+        out.append(f"<p>{html.escape(msg('ev_no_model'))}: {html.escape(rep.skipped)}.</p>")
     else:
         out += [
-            f"<p>Features: the point-in-time patient-month features ({len(rep.features)} columns: "
-            f"{html.escape(', '.join(rep.features))}). Label: a cancer within 12 months after T. "
-            f"Training months {month_label(rep.train_months[0])} to {month_label(rep.train_months[-1])}; "
-            f"test months {month_label(rep.test_months[0])} to {month_label(rep.test_months[-1])}; "
-            f"the test patients (a held-out random share) are never trained on.</p>",
+            "<p>" + html.escape(msg("ev_features", n=len(rep.features), features=", ".join(rep.features),
+                                    train=f"{month_label(rep.train_months[0])} – {month_label(rep.train_months[-1])}",
+                                    test=f"{month_label(rep.test_months[0])} – {month_label(rep.test_months[-1])}"))
+            + "</p>",
             _table_html(tables["model_metrics"], list(tables["model_metrics"].columns)),
             f"<p class='note'>{html.escape(QCANCER_NOTE)}</p>",
             f"<img alt='calibration' src='data:image/png;base64,{img['calibration']}'>",
-            f"<h3>Rule and model at equal workload</h3><p class='answer'>"
+            f"<h3>{html.escape(msg('ev_h_equal'))}</h3><p class='answer'>"
             f"{html.escape(model_answer(tables, settings.review_min_criteria))}</p>"
-            "<p class='note'>In each test month the model "
-            "flags as many patient-months (its highest risks) as the review rule at min_criteria k "
-            "flags; patient-months, not episodes.</p>",
+            f"<p class='note'>{html.escape(msg('ev_equal_note'))}</p>",
             _table_html(tables["equal_workload"], list(tables["equal_workload"].columns),
                         ("ppv_12m", "ppv_12m_lo", "ppv_12m_hi", "sensitivity")),
             f"<img alt='equal workload' src='data:image/png;base64,{img['equal_workload']}'>",
         ]
-    out.append("<p class='note'>Synthetic or de-identified data only. Research output: the rules "
-               "in use are those of the rules file, not of this page.</p></body></html>")
+    out.append(f"<p class='note'>{html.escape(msg('ev_footer'))}</p></body></html>")
     return "\n".join(out)
 
 
@@ -337,7 +335,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_outputs(out_dir: Path, bt: Backtest, rep: ModelReport, settings: Settings,
-                  manifest: dict) -> Path:
+                  manifest: dict, lang: str = "sv") -> Path:
     """Write everything into a temporary sibling directory, then swap it into place."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -346,17 +344,17 @@ def write_outputs(out_dir: Path, bt: Backtest, rep: ModelReport, settings: Setti
         tables = suppressed_tables(bt, rep, settings)
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
-        figs = {"workload_yield": fig_workload_yield(tables["backtest"], settings),
-                "ppv_windows": fig_ppv_windows(tables["backtest"], settings)}
+        figs = {"workload_yield": fig_workload_yield(tables["backtest"], settings, lang),
+                "ppv_windows": fig_ppv_windows(tables["backtest"], settings, lang)}
         if not rep.skipped:
-            figs["calibration"] = fig_calibration(tables["calibration"])
-            figs["equal_workload"] = fig_equal_workload(tables["equal_workload"])
+            figs["calibration"] = fig_calibration(tables["calibration"], lang)
+            figs["equal_workload"] = fig_equal_workload(tables["equal_workload"], lang)
         (tmp / "figures").mkdir()
         pngs = {}
         for name, fig in figs.items():
             pngs[name] = _png(fig)
             (tmp / "figures" / f"{name}.png").write_bytes(pngs[name])
-        (tmp / "evaluate.html").write_text(render_html(bt, rep, tables, pngs, settings),
+        (tmp / "evaluate.html").write_text(render_html(bt, rep, tables, pngs, settings, lang),
                                            encoding="utf-8")
         (tmp / "evaluate_manifest.json").write_text(
             json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

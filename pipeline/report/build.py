@@ -13,7 +13,7 @@ from .. import __version__, disclosure, schema
 from ..errors import DataRefused, UsageError
 from .. import safetext
 from ..sqlfiles import statements
-from . import config, figures, html, measures, pathway, quality, sections, sql, xlsx, yield_
+from . import config, figures, html, measures, pathway, quality, sections, sql, summary, xlsx, yield_
 from .cells import Cells
 from .context import Context, add_months, ym
 from .messages import Messages
@@ -135,13 +135,13 @@ def _render(ctx: Context, tables: dict, tmp: Path, lang: str, suppression: bool)
     figdir.mkdir()
     m = tables["measures"]
     w, band = ctx.cfg.headline_window, (ctx.cfg.band_low, ctx.cfg.band_high)
-    paths = {
-        "trend": figures.trend(m, msg, figdir / "trend.png"),
-        "deciles": figures.deciles(m, msg, figdir / "deciles.png"),
-        "criteria": figures.criteria(m, ym(ctx.month), msg, figdir / "criteria.png"),
-        "yield_trend": figures.yield_trend(tables["yield"], w, band, msg, figdir / "yield_trend.png"),
-        "funnel": figures.funnel(tables["yield"], w, band, msg, figdir / "funnel.png"),
+    month = ym(ctx.month)
+    made = {
+        "trend": figures.trend(tables, lang), "deciles": figures.deciles(tables, lang),
+        "criteria": figures.criteria(tables, month, lang), "overlap": figures.overlap(tables, month, lang),
+        "yield_trend": figures.yield_trend(tables, w, lang), "funnel": figures.funnel(tables, w, lang),
     }
+    paths = {name: figures.save(fig, figdir / f"{name}.png") for name, fig in made.items()}
     figs = {}
     for name, p in paths.items():
         h, wd = imread(p).shape[:2]
@@ -155,6 +155,7 @@ def _render(ctx: Context, tables: dict, tmp: Path, lang: str, suppression: bool)
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "suppression": suppression, "headline_window": w,
         "notes": [msg(n) for n in ctx.notes],
+        "summary": summary.items(b, ctx),
         "headline": sections.headline(b, ctx), "complete_text": sections.complete_months_text(b, ctx),
         "figures": figs,
         "views": {

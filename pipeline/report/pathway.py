@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import sql
+from datetime import timedelta
+
+from . import settings, sql
 from .cells import Cells
 from .context import REGION, Context, add_months, period, ym
 from .measures import key, row
@@ -31,6 +33,9 @@ def collect(ctx: Context, cells: Cells) -> dict:
             cells.add_share(cells.add(key("lead:closed_in_target", p), r.closed_in_target), judged)
             cells.add(key("lead:closed", p), r.closed)
         out["lead"] = lt
+        out["lead_pool"] = _pool_lead(ctx, cells, lt)
+    out["route"] = _collect_route(ctx, cells)
+    out["starts_rolling"] = _collect_starts_rolling(ctx, cells)
     con.register("rpt_panel_df", _panel_frame(ctx))
     con.execute("CREATE OR REPLACE TEMP TABLE rpt_panel AS SELECT * FROM rpt_panel_df")
     con.unregister("rpt_panel_df")
@@ -57,8 +62,86 @@ def collect(ctx: Context, cells: Cells) -> dict:
     return out
 
 
+def _pool_lead(ctx: Context, cells: Cells, lt: pd.DataFrame) -> str | None:
+    """Rolling headline: starts of the 12 most recent months that are judged in full."""
+    judged = [ym(r.month) for r in lt.itertuples(index=False) if r.judged == r.starts and r.starts]
+    months = judged[-settings.load().rolling_months:]
+    if not months:
+        return None
+    p = f"{months[0]}/{months[-1]}"
+    for q in ("lead:judged", "lead:closed_in_target"):
+        total = cells.add(key(q, p), sum(cells.values[key(q, m)] for m in months))
+        cells.add_group(total, [key(q, m) for m in months])
+    cells.add_share(key("lead:closed_in_target", p), key("lead:judged", p))
+    return p
+
+
+def _collect_starts_rolling(ctx: Context, cells: Cells) -> list[tuple[str, str]]:
+    """AOS starts in the 12 months ending with M (the same cell as the panel's denominator).
+    No 12 months before: a second overlapping pooled total makes secondary suppression hide
+    the month's own counts."""
+    n, out = settings.load().rolling_months, []
+    for back in (0,):
+        last = add_months(ctx.month, -n * back)
+        months = [m for m in ctx.months if add_months(last, -(n - 1)) <= m <= last]
+        if len(months) < n:
+            continue
+        p = period(months[0], last)
+        if key("aos_starts", p) not in cells.values:
+            total = cells.add(key("aos_starts", p), sum(cells.values[key("aos_starts", ym(m))] for m in months))
+            cells.add_group(total, [key("aos_starts", ym(m)) for m in months])
+        out.append((p, ym(last)))
+    return out
+
+
+def route_period(ctx: Context) -> tuple | None:
+    """The 12 whole months ending with the report month or the last whole month of the cancer
+    register, whichever is earlier."""
+    crcu = ctx.cancer_complete
+    if crcu is None:
+        return None
+    last = add_months((crcu + timedelta(days=1)).replace(day=1), -1)
+    last = min(last, ctx.month)
+    first = add_months(last, -(settings.load().rolling_months - 1))
+    return first, last
+
+
+def _collect_route(ctx: Context, cells: Cells) -> str | None:
+    if "cancer_diagnoses" not in ctx.present or route_period(ctx) is None:
+        return None
+    first, last = route_period(ctx)
+    r = sql.query(ctx.con, "route_share", period_from=first,
+                  period_to=add_months(last, 1) - timedelta(days=1),
+                  lookback=settings.load().route_lookback_months).iloc[0]
+    p = period(first, last)
+    k = cells.add(key("route:after_aos", p), r.after_aos)
+    cells.add_share(k, cells.add(key("route:cancers", p), r.cancers))
+    return p
+
+
+def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0) -> dict:
+    """A rolling pooled measures row: counts rounded (settings rolling_round_to), the ratio
+    from the rounded counts, so that consecutive releases cannot be subtracted."""
+    base = settings.load().round_to
+    r = row(cells, measure, p, *REGION, num=num, den=den)
+    n, d = settings.round_count(r["numerator"], base), settings.round_count(r["denominator"], base)
+    r.update(numerator=n, denominator=d,
+             ratio=None if r["suppressed"] or not d else round(n / d * scale, 4))
+    return r
+
+
 def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     rows = []
+    if raw.get("lead_pool"):
+        rows.append(rolled_row(cells, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
+                               raw["lead_pool"], key("lead:closed_in_target", raw["lead_pool"]),
+                               key("lead:judged", raw["lead_pool"])))
+    for p, last in raw.get("starts_rolling", []):
+        rows.append(rolled_row(cells, "aos_starts_12m_per_1000", p, key("aos_starts", p),
+                               key("listed_adults", last), 1000))
+    if raw.get("route"):
+        rows.append(rolled_row(cells, "aos_route_share", raw["route"], key("route:after_aos", raw["route"]),
+                               key("route:cancers", raw["route"])))
     target = ctx.cfg.lead_time_target_days
     if "lead" in raw:
         for r in raw["lead"].itertuples(index=False):

@@ -109,12 +109,19 @@ def pathway_views(b: Builder, ctx: Context, months: list[str]) -> list[View]:
         if k is not None:
             panel.rows.append([Cell(m), b.num("measures", k, "numerator"), b.num("measures", k, "denominator"),
                                b.num("measures", k, "ratio", 1, pct=True)])
+    pooled = b.view("t_pathway_pooled", ["c_measure", "c_period", "c_numerator", "c_denominator", "c_share"],
+                    "n_pathway_pooled")
+    for i in df.index[df.measure.isin([f"closed_within_{target}d_share", "aos_route_share"])
+                      & df.month.str.contains("/")]:
+        pooled.rows.append([Cell(b.msg("m_" + df.at[i, "measure"])), Cell(df.at[i, "month"].replace("/", " – ")),
+                            b.num("measures", i, "numerator"), b.num("measures", i, "denominator"),
+                            b.num("measures", i, "ratio", 1, pct=True)])
     missing = b.view("t_missing", ["c_lab_test", "c_missing", "c_aos_starts", "c_share"], "n_missing")
     for i in df.index[df.measure == "panel_test_missing_share"]:
         g = df.at[i, "group"]
         missing.rows.append([Cell(b.msg.get("test_" + g, g)), b.num("measures", i, "numerator"),
                              b.num("measures", i, "denominator"), b.num("measures", i, "ratio", 1, pct=True)])
-    return [lead, panel, missing]
+    return [pooled, lead, panel, missing]
 
 
 def quality_views(b: Builder) -> list[View]:
@@ -142,11 +149,16 @@ def quality_views(b: Builder) -> list[View]:
     return [rows, reasons, *([flags] if flags.rows else []), dates]
 
 
+def step_label(msg, step_no, step: str) -> str:
+    """The exclusion step in the report's language, by its number (SPEC §4 order)."""
+    return msg.get(f"attrition_step_{int(step_no)}", step)
+
+
 def attrition_view(b: Builder, month: str) -> View:
     a = b.t["attrition_region"]
     v = b.view("t_attrition", ["c_step_no", "c_step", "c_n_before", "c_n_excluded", "c_n_after"], month=month)
     for i in a.index:
-        v.rows.append([Cell(str(a.at[i, "step_no"])), Cell(b.msg.get("step_" + a.at[i, "step"], a.at[i, "step"])),
+        v.rows.append([Cell(str(a.at[i, "step_no"])), Cell(step_label(b.msg, a.at[i, "step_no"], a.at[i, "step"])),
                        b.num("attrition_region", i, "n_before"), b.num("attrition_region", i, "n_excluded"),
                        b.num("attrition_region", i, "n_after")])
     return v

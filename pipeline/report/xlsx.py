@@ -40,6 +40,40 @@ def _value(v, col: str, suppressed: bool, msg: Messages):
     return v.item() if hasattr(v, "item") else v
 
 
+def _group_label(gt: str, g: str, msg: Messages) -> str:
+    if gt == "region":
+        return msg("region_all")
+    if gt == "criterion":
+        return msg.get("criterion_" + g, g)
+    if gt == "criteria_pair":
+        return " + ".join(msg.get("criterion_" + c, c) for c in g.split("+"))
+    if gt == "lab_test":
+        return msg.get("test_" + g, g)
+    return g
+
+
+def labelled(name: str, df: pd.DataFrame, msg: Messages) -> pd.DataFrame:
+    """Labels in the report's language for the codes (issue 12): the code columns stay as in
+    the CSV, a `<code>_label` column for each is appended at the end of the sheet."""
+    from .sections import step_label
+
+    df = df.copy()
+    labels = {
+        "measure": lambda r: msg.get("m_" + r["measure"], r["measure"]),
+        "group": lambda r: _group_label(r["group_type"], r["group"], msg),
+        "yield_type": lambda r: msg("yield_type_" + r["yield_type"]),
+        "verdict": lambda r: msg.get("verdict_" + r["verdict"], r["verdict"]),
+        "site_group": lambda r: msg.get("site_" + r["site_group"], r["site_group"]),
+        "item": lambda r: msg.get("missed_" + r["item"], r["item"]),
+    }
+    if name == "attrition_region":
+        df["step"] = [step_label(msg, n, st) for n, st in zip(df.step_no, df.step)]
+    for col, f in labels.items():
+        if col in df.columns:
+            df[col + "_label"] = df.apply(f, axis=1) if len(df) else pd.Series(dtype=object)
+    return df
+
+
 def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str]], msg: Messages,
           suppression: bool) -> Path:
     wb = Workbook()
@@ -59,6 +93,7 @@ def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str
     for name, df in tables.items():
         if name == "data_quality":
             df = quality.reason_labels(df, msg)
+        df = labelled(name, df, msg)
         s = wb.create_sheet(SHEET_NAMES.get(name, name)[:31])
         s.append([safetext.xlsx_text(header(c, msg)) for c in df.columns])
         for c in range(1, len(df.columns) + 1):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from . import sql
+from . import settings, sql
 from .cells import Cells
 from .context import REGION, Context, add_months, period, ym
 from .measures import key
@@ -33,6 +33,36 @@ def verdict(n: int, lo: float | None, hi: float | None, band_low: float, band_hi
     if lo > band_high:
         return "above"
     return "consistent"
+
+
+def flag_verdict(n: int, lo: float | None, hi: float | None, reference: float, min_n: int) -> str:
+    """Flag yield against the reference risk (SPEC v1.1 §6.2): below (upper < reference),
+    at_or_above (lower >= reference), consistent; too_few when n < min_n."""
+    if n < min_n:
+        return "too_few"
+    if hi < reference:
+        return "ref_below"
+    if lo >= reference:
+        return "ref_at_or_above"
+    return "ref_consistent"
+
+
+def judge(yield_type: str, n: int, lo, hi, cfg) -> str:
+    """The verdict of a yield against its own yardstick: the band for the pathway, the
+    reference risk for the flag; never one as the other's target."""
+    if yield_type == "flag":
+        return flag_verdict(n, lo, hi, settings.load().flag_reference, cfg.min_n)
+    return verdict(n, lo, hi, cfg.band_low, cfg.band_high, cfg.min_n)
+
+
+def funnel_limits(n, p: float, coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact binomial control limits (proportions) around reference p for cohort sizes n
+    (Spiegelhalter 2005): the (1 - coverage)/2 and (1 + coverage)/2 quantiles of Bin(n, p) / n."""
+    from scipy.stats import binom
+
+    n = np.asarray(n, dtype=float)
+    q = (1 - coverage) / 2
+    return binom.ppf(q, n, p) / n, binom.ppf(1 - q, n, p) / n
 
 
 def last_day(d: date) -> date:
@@ -73,6 +103,7 @@ def collect(ctx: Context, cells: Cells) -> dict:
             for m in done:
                 k = cells.add(key(cq, ym(m)), c.loc[c.month == pd.Timestamp(m), "cancers"].sum())
                 cells.add_share(k, key(q, ym(m)))
+            done = done[-settings.load().rolling_months:]  # the rolling headline pool
             p = period(done[0], done[-1]) if done else None
             if p:
                 cm = c[c.month.isin([pd.Timestamp(m) for m in done])]
@@ -91,8 +122,9 @@ def collect(ctx: Context, cells: Cells) -> dict:
                     s = sites[(sites.yield_type == t) & (sites.w == w)
                               & sites.month.isin([pd.Timestamp(m) for m in done])]
                     s = s.groupby("group_id")["cancers"].sum()
-                    skeys = [cells.add(key(f"site:{t}:{w}:{g}", p, "site", g), v) for g, v in s.items()]
-                    cells.add_group(total, skeys)
+                    for g, v in s.items():
+                        cells.add(key(f"site:{t}:{w}:{g}", p, "site", g), v)
+                    # sites: published rounded to 5 like every rolling count (no relation)
             plan.append({"type": t, "w": w, "ends": ends, "done": done, "period": p,
                          "units": _units(cells, q, done) if w == cfg.headline_window else []})
     return {"plan": plan, "missed": _collect_missed(ctx, cells)}
@@ -150,14 +182,16 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
         t, w, q = pl["type"], pl["w"], COHORT_QUANTITY[pl["type"]]
         cq = f"cancers:{t}:{w}"
         for m in ctx.months:
+            complete = follow_up_complete(pl["ends"][m], ctx.cancer_complete)
             rows.append(_yield_row(ctx, cells, t, w, ym(m), *REGION, key(q, ym(m)),
-                                   key(cq, ym(m)) if m in pl["done"] else None, pl["ends"][m]))
+                                   key(cq, ym(m)) if complete and key(cq, ym(m)) in cells.values
+                                   else None, pl["ends"][m]))
         if pl["period"]:
             p, end = pl["period"], pl["ends"][pl["done"][-1]]
-            rows.append(_yield_row(ctx, cells, t, w, p, *REGION, key(q, p), key(cq, p), end))
+            rows.append(_yield_row(ctx, cells, t, w, p, *REGION, key(q, p), key(cq, p), end, True))
             for u in pl["units"]:
                 rows.append(_yield_row(ctx, cells, t, w, p, "care_unit", u, key(q, p, "care_unit", u),
-                                       key(cq, p, "care_unit", u), end))
+                                       key(cq, p, "care_unit", u), end, True))
             if w == cfg.headline_window:
                 for g in cfg.cancer_groups:
                     k = key(f"site:{t}:{w}:{g['group_id']}", p, "site", g["group_id"])
@@ -166,7 +200,8 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
                         site_rows.append({"yield_type": t, "window_months": w, "period": p,
                                           "site_group": g["group_id"],
                                           "icd10": f"{g['code_from']}-{g['code_to']}",
-                                          "cancers": v, "suppressed": s})
+                                          "cancers": settings.round_count(v, settings.load().round_to),
+                                          "suppressed": s})
     cols = ["yield_type", "window_months", "period", "group_type", "group", "follow_up_complete",
             "window_end", "n", "cancers", "yield", "ci_low", "ci_high", "verdict", "suppressed"]
     site_cols = ["yield_type", "window_months", "period", "site_group", "icd10", "cancers", "suppressed"]
@@ -176,7 +211,10 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
             "missed_opportunities": _release_missed(cells, raw["missed"])}
 
 
-def _yield_row(ctx, cells, t, w, p, gt, g, nkey, ckey, end) -> dict:
+def _yield_row(ctx, cells, t, w, p, gt, g, nkey, ckey, end, rolling: bool = False) -> dict:
+    """One yield.csv row. A rolling pooled row publishes its counts rounded (settings
+    rolling_round_to) and computes yield, interval and verdict from the rounded counts, so
+    that subtracting consecutive monthly releases reveals no month (docs/report.md)."""
     cfg = ctx.cfg
     n, n_s = cells.get(nkey)
     row = {"yield_type": t, "window_months": w, "period": p, "group_type": gt, "group": g,
@@ -187,9 +225,14 @@ def _yield_row(ctx, cells, t, w, p, gt, g, nkey, ckey, end) -> dict:
         return row
     c, c_s = cells.get(ckey)
     true_n, true_c = cells.values[nkey], cells.values[ckey]
+    if rolling:
+        base = settings.load().round_to
+        n, c = settings.round_count(n, base), settings.round_count(c, base)
+        row["n"] = n
+        true_n, true_c = settings.round_count(true_n, base), settings.round_count(true_c, base)
     if true_n:
         lo, hi = wilson(true_c, true_n, cfg.alpha)
-        row["verdict"] = verdict(true_n, lo, hi, cfg.band_low, cfg.band_high, cfg.min_n)
+        row["verdict"] = judge(t, true_n, lo, hi, cfg)
     else:
         lo = hi = None
         row["verdict"] = "too_few"

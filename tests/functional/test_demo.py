@@ -15,7 +15,7 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "demo_headline.json"
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "out"
-    assert cli.main(["demo", "--out", str(out), "--quiet", "--lang", "en"]) == 0
+    assert cli.main(["demo", "--sample", "--out", str(out), "--quiet", "--lang", "en"]) == 0
     return out
 
 

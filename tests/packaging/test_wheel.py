@@ -86,7 +86,7 @@ def test_installed_wheel_runs_demo_and_run_outside_the_repository(venv, tmp_path
                 tmp_path, env).split()
     assert all(Path(w).is_relative_to(venv) for w in where), where  # not the checkout
 
-    assert "demo done" in _sh([venv / "bin" / "aos", "demo", "--out", "demo", "--from", "2025-06",
+    assert "demo done" in _sh([venv / "bin" / "aos", "demo", "--sample", "--out", "demo", "--from", "2025-06",
                                "--quiet"], tmp_path, env)
     assert (tmp_path / "demo" / "report.html").is_file()
 

@@ -53,7 +53,7 @@ def test_report_opens_in_chromium(report_en, tmp_path):
     assert m, f"probe did not run; stderr: {dom.stderr[-2000:]}"
     result = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert result["errors"] == []
-    assert len(result["imgs"]) == 5 and all(i["ok"] for i in result["imgs"]), result["imgs"]
+    assert len(result["imgs"]) == 6 and all(i["ok"] for i in result["imgs"]), result["imgs"]
 
     shot = tmp_path / "report.png"
     run = _chromium(["--enable-logging=stderr", "--v=0", "--window-size=1200,3000",
@@ -64,3 +64,33 @@ def test_report_opens_in_chromium(report_en, tmp_path):
     keep = os.environ.get("AOS_SCREENSHOT_DIR")
     if keep:
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+def _shot(page: Path, width: int, height: int, out: Path, profile: Path) -> None:
+    run = _chromium(["--enable-logging=stderr", "--v=0", f"--window-size={width},{height}",
+                     f"--screenshot={out}", page.as_uri() + "#sammanfattning"], profile)
+    assert out.exists() and out.stat().st_size > 10_000, run.stderr[-2000:]
+    console = [ln for ln in run.stderr.splitlines() if "CONSOLE" in ln]
+    assert not console, console
+
+
+def test_summary_on_phone_and_desktop_and_a4(report_sv, tmp_path):
+    """The summary (id sammanfattning) at 390 px and 1280 px, and the report printed to an
+    A4 PDF, render without console errors; the PDF's first page is A4."""
+    _need_chromium()
+    page = report_sv / "report.html"
+    keep = os.environ.get("AOS_SCREENSHOT_DIR")
+    for width, height in ((390, 1600), (1280, 1000)):
+        shot = tmp_path / f"summary_{width}.png"
+        _shot(page, width, height, shot, tmp_path / f"p{width}")
+        if keep:
+            shutil.copy(shot, Path(keep) / shot.name)
+    pdf = tmp_path / "report.pdf"
+    run = _chromium(["--enable-logging=stderr", "--v=0", "--no-pdf-header-footer",
+                     f"--print-to-pdf={pdf}", page.as_uri()], tmp_path / "pdf")
+    assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-", run.stderr[-2000:]
+    assert not [ln for ln in run.stderr.splitlines() if "CONSOLE" in ln]
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
+    assert box and abs(float(box.group(1)) - 595.3) < 2 and abs(float(box.group(2)) - 841.9) < 2
+    if keep:
+        shutil.copy(pdf, Path(keep) / pdf.name)

@@ -169,7 +169,7 @@ def test_html_is_self_contained(report_en):
     p = html_cells(report_en / "report.html")
     assert not any(tag in ("script", "link", "iframe") for tag, _ in p.tags)
     imgs = [a for tag, a in p.tags if tag == "img"]
-    assert len(imgs) == len(list((report_en / "figures").glob("*.png"))) == 5
+    assert len(imgs) == len(list((report_en / "figures").glob("*.png"))) == 6
     assert all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text)
     assert "@import" not in text and "url(" not in text

@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import DataRefused
 from . import metrics
 from .settings import Settings, add_months, month_label
-from .sqlrun import run_file
+from ..sqlfiles import run_file
 
 
 @dataclass
@@ -69,12 +69,12 @@ def run_backtest(con, first: date, last: date, settings: Settings,
         criteria=list(criteria), **cancer_params(settings),
     )
     for name in ("00_rules.sql", "01_flags.sql", "02_episodes.sql", "03_cancers.sql"):
-        run_file(con, name, params)
+        run_file(con, f"evaluate/{name}", params)
     rules = con.execute("SELECT * FROM eval_rules ORDER BY rule_id").df()
-    workload = run_file(con, "04_workload.sql", params)
-    ppv = run_file(con, "05_ppv.sql", params)
-    sens = run_file(con, "06_sensitivity.sql", params)
-    followup = run_file(con, "07_followup_months.sql", params)
+    workload = run_file(con, "evaluate/04_workload.sql", params)
+    ppv = run_file(con, "evaluate/05_ppv.sql", params)
+    sens = run_file(con, "evaluate/06_sensitivity.sql", params)
+    followup = run_file(con, "evaluate/07_followup_months.sql", params)
     table = _assemble(rules, workload, ppv, sens, settings)
     n_cancers = int(sens["n_cancers"].iloc[0]) if len(sens) else 0
     return Backtest(table, followup, first, last, lookback_from, until, n_cancers)

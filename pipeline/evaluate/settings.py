@@ -1,17 +1,17 @@
-"""Evaluate settings: `pipeline/data/evaluate.toml`, and month parsing."""
+"""Evaluate settings: `pipeline/data/evaluate.toml`."""
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
+from ..cohort.rules import DEFAULT_RULES
 from ..errors import UsageError
+# Month helpers live in pipeline.months; these names are the evaluate modules' imports of them.
+from ..months import add as add_months, fmt as month_label, parse as parse_month, span as month_range  # noqa: F401
 from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,8 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings(**flat)
 
 
-def default_rules() -> Path | None:
-    """The shipped cohort rules file (None before the cohort package exists)."""
-    try:
-        from ..cohort.rules import DEFAULT_RULES
-    except ImportError:
-        return None
+def default_rules() -> Path:
+    """The shipped cohort rules file."""
     return Path(DEFAULT_RULES)
 
 
@@ -83,28 +79,3 @@ def with_rules(settings: Settings, rules_path: Path) -> tuple[Settings, tuple[st
     if "episode_lookback_months" in cohort:
         changes["episode_gap_months"] = int(cohort["episode_lookback_months"])
     return replace(settings, **changes), tuple(rules.get("criteria", {}))
-
-
-def parse_month(text: str, what: str = "month") -> date:
-    """'YYYY-MM' -> first day of the month; UsageError (exit 2) otherwise."""
-    m = _MONTH.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"{what} {text!r} is not a month: use YYYY-MM, e.g. 2024-03")
-    return date(int(m.group(1)), int(m.group(2)), 1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
-
-
-def month_label(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"

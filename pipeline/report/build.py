@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import pandas as pd
 from matplotlib.image import imread
 
 from .. import __version__, disclosure, schema
+from ..ingest.meta import present_tables
+from ..months import parse as parse_yyyy_mm
 from ..errors import DataRefused, UsageError
 from .. import safetext
 from ..sqlfiles import statements
@@ -24,14 +25,10 @@ OPTIONAL_INPUTS = ("referrals", "cancer_diagnoses", "care_units", "quarantine", 
                    "extract_meta")
 RELEASABLE = ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
               "data_quality", "completeness", "cohort_runs")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_month(month: str) -> date:
-    if not isinstance(month, str) or not MONTH_RE.match(month):
-        raise UsageError(f"--month {month!r}: expected YYYY-MM, e.g. 2025-06")
-    from ..cohort.engine import month_date, parse_month as month_index
-    return month_date(month_index(month))
+    return parse_yyyy_mm(month, "--month")
 
 
 def _tables(con) -> set[str]:
@@ -50,16 +47,11 @@ def _prepare(con, db_path: Path) -> set[str]:
             con.execute(schema.ddl(schema.table(t)).replace(
                 "CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
                 f",\n    PRIMARY KEY ({', '.join(schema.table(t).key)})", ""))
-    ingested = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM ingest_files").fetchall()}
-    present = set()
-    for t in ("referrals", "cancer_diagnoses", "care_units"):
-        if t in have and (t in ingested or con.execute(f"SELECT count(*) > 0 FROM {t}").fetchone()[0]):
-            present.add(t)
-    return present
+    return present_tables(con) & {"referrals", "cancer_diagnoses", "care_units"}
 
 
 def _meta(con) -> dict:
-    cur = con.execute(statements(sql.REPORT_SQL / "extract_meta.sql")[0])
+    cur = con.execute(statements("report/extract_meta.sql")[0])
     row = cur.fetchone()
     if row is None:
         return {}

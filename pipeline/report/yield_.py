@@ -2,13 +2,13 @@
 Wilson intervals, verdicts, sites, and missed opportunities."""
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from .. import months
 from . import sql
 from .cells import Cells
 from .context import REGION, Context, add_months, period, ym
@@ -35,8 +35,7 @@ def verdict(n: int, lo: float | None, hi: float | None, band_low: float, band_hi
     return "consistent"
 
 
-def last_day(d: date) -> date:
-    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+last_day = months.last_day
 
 
 def window_end(yield_type: str, month: date, w: int) -> date:

@@ -11,7 +11,7 @@ import time
 from .. import months, schema, sqlfiles
 from ..errors import UsageError
 from ..ingest.meta import check_months, present_tables
-from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules
+from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules, install_cancer_macro
 
 STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
           "04_eligibility.sql", "05_recent_window.sql")
@@ -145,6 +145,7 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
         f"(+{lookback} earlier months for episodes), rules {rules.version}")
     sqlfiles.run_file(con, "cohort/00_macros.sql", params)
+    install_cancer_macro(con, rules.data["cancer"])
     _source_views(con, present)
     con.execute("CREATE OR REPLACE TEMP TABLE c_month_list (mi INTEGER, requested BOOLEAN)")
     con.executemany("INSERT INTO c_month_list VALUES (?, ?)",

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import sqlfiles
 from ..errors import UsageError
 from ..paths import DATA_DIR
 
@@ -176,3 +177,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
     data = validate(path, data)
     return Rules(path=path, sha256=hashlib.sha256(raw).hexdigest(), version=data["version"],
                  data=data)
+
+
+def install_cancer_macro(con, cancer: dict) -> None:
+    """Define the SQL macro `is_counted_cancer(icd10)` on `con` from a validated [cancer]
+    section: the one cancer definition of the cohort, the report and `aos evaluate`."""
+    sqlfiles.run_file(con, "cohort/cancer.sql", {f"cancer.{k}": cancer[k]
+                                                 for k in ("icd10_from", "icd10_to", "icd10_except")})

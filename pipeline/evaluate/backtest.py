@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import DataRefused
 from . import metrics
 from .settings import Settings, add_months, month_label
+from ..cohort.rules import install_cancer_macro
 from ..sqlfiles import run_file
 
 
@@ -43,11 +44,6 @@ def complete_until(con) -> date:
     return row[0]
 
 
-def cancer_params(settings: Settings) -> dict:
-    return dict(cancer_from=settings.cancer_icd10_from, cancer_to=settings.cancer_icd10_to,
-                cancer_except=list(settings.cancer_icd10_except))
-
-
 def lookback_start(first: date, settings: Settings) -> date:
     """First cohort month the back-test reads: episodes and sensitivity look back."""
     return add_months(first, -max(settings.episode_gap_months, settings.sensitivity_lookback_months))
@@ -66,8 +62,9 @@ def run_backtest(con, first: date, last: date, settings: Settings,
         first=first, last=last, lookback_from=lookback_from, complete_until=until,
         gap=settings.episode_gap_months, lookback=settings.sensitivity_lookback_months,
         windows=list(settings.windows_months), min_criteria=list(settings.min_criteria),
-        criteria=list(criteria), **cancer_params(settings),
+        criteria=list(criteria),
     )
+    install_cancer_macro(con, settings.cancer)
     for name in ("00_rules.sql", "01_flags.sql", "02_episodes.sql", "03_cancers.sql"):
         run_file(con, f"evaluate/{name}", params)
     rules = con.execute("SELECT * FROM eval_rules ORDER BY rule_id").df()

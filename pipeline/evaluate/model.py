@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from . import metrics
 from .settings import Settings, add_months
+from ..cohort.rules import install_cancer_macro
 from ..sqlfiles import run_file
 
 # Never model inputs: identifiers, the label, the rule's criteria count kept for the comparison
@@ -72,9 +73,9 @@ def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_rows(con, months: list[date], settings: Settings) -> pd.DataFrame:
     """Features, label and rule criteria count per patient-month."""
-    from .backtest import cancer_params
 
-    run_file(con, "evaluate/03_cancers.sql", cancer_params(settings))
+    install_cancer_macro(con, settings.cancer)
+    run_file(con, "evaluate/03_cancers.sql", {})
     feats = run_file(con, "evaluate/10_model_features.sql", {"months": months})
     labels = run_file(con, "evaluate/08_model_labels.sql",
                       {"months": months, "window": settings.label_window_months})

@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..cohort.rules import DEFAULT_RULES
+from ..cohort.rules import DEFAULT_RULES, load_rules
 from ..errors import UsageError
 # Month helpers live in pipeline.months; these names are the evaluate modules' imports of them.
 from ..months import add as add_months, fmt as month_label, parse as parse_month, span as month_range  # noqa: F401
@@ -16,9 +16,7 @@ SETTINGS_PATH = DATA_DIR / "evaluate.toml"
 
 @dataclass(frozen=True)
 class Settings:
-    cancer_icd10_from: str
-    cancer_icd10_to: str
-    cancer_icd10_except: tuple[str, ...]
+    cancer: dict  # the rules file's validated [cancer] section (pipeline.cohort.rules)
     windows_months: tuple[int, ...]
     headline_window_months: int
     episode_gap_months: int
@@ -45,9 +43,18 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     raw = tomllib.loads(Path(path or SETTINGS_PATH).read_text(encoding="utf-8"))
     flat = {**raw["outcome"], **raw["backtest"], **raw["model"]}
-    for key in ("cancer_icd10_except", "windows_months", "min_criteria"):
+    flat["min_criteria"] = flat.pop("min_criteria_grid")
+    for key in ("windows_months", "min_criteria"):
         flat[key] = tuple(flat[key])
-    return Settings(**flat)
+    rules = load_rules()
+    return Settings(cancer=rules.data["cancer"], **_from_rules(rules), **flat)
+
+
+def _from_rules(rules) -> dict:
+    """The settings that are the cohort rules' own (one source: the rules file)."""
+    cohort = rules.data["cohort"]
+    return {"review_min_criteria": int(cohort["min_criteria"]),
+            "episode_gap_months": int(cohort["episode_lookback_months"])}
 
 
 def default_rules() -> Path:
@@ -57,25 +64,7 @@ def default_rules() -> Path:
 
 def with_rules(settings: Settings, rules_path: Path) -> tuple[Settings, tuple[str, ...]]:
     """Take the cancer definition, the episode gap and the review rule's min_criteria from the
-    cohort rules file, so that the back-test counts the way the review list does; also return
-    its criterion ids."""
-    try:
-        rules = tomllib.loads(Path(rules_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"rules file {rules_path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"rules file {rules_path} is not valid TOML: {exc}") from None
-    cancer = rules.get("cancer", {})
-    cohort = rules.get("cohort", {})
-    changes = {}
-    if "icd10_from" in cancer:
-        changes["cancer_icd10_from"] = cancer["icd10_from"]
-    if "icd10_to" in cancer:
-        changes["cancer_icd10_to"] = cancer["icd10_to"]
-    if "icd10_except" in cancer:
-        changes["cancer_icd10_except"] = tuple(cancer["icd10_except"])
-    if "min_criteria" in cohort:
-        changes["review_min_criteria"] = int(cohort["min_criteria"])
-    if "episode_lookback_months" in cohort:
-        changes["episode_gap_months"] = int(cohort["episode_lookback_months"])
-    return replace(settings, **changes), tuple(rules.get("criteria", {}))
+    cohort rules file (loaded and validated by pipeline.cohort.rules), so that the back-test
+    counts the way the review list does; also return its criterion ids."""
+    rules = load_rules(rules_path)
+    return replace(settings, cancer=rules.data["cancer"], **_from_rules(rules)), tuple(rules.criteria)

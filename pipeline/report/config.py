@@ -1,4 +1,8 @@
-"""Report parameters, lab panel and cancer site groups, read from pipeline/data/report/."""
+"""Report parameters, lab panel and cancer site groups, read from pipeline/data/report/.
+
+The cancer definition is not a report setting: `cancer_*` are the shipped rules file's
+[cancer] section (pipeline.cohort.rules); the report's SQL uses the macro `is_counted_cancer`
+installed from the rules of the run."""
 from __future__ import annotations
 
 import csv
@@ -6,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..cohort.rules import load_rules
 from ..paths import DATA_DIR
 
 REPORT_DATA = DATA_DIR / "report"
@@ -39,11 +44,12 @@ def load() -> Config:
     with open(REPORT_DATA / "icd10_cancer_groups.csv", encoding="utf-8", newline="") as f:
         groups = tuple(csv.DictReader(f))
     y = rep["yield"]
+    cancer = load_rules().data["cancer"]
     return Config(
         trend_months=int(rep["trend"]["months"]),
-        cancer_from=rep["cancer"]["icd10_from"],
-        cancer_to=rep["cancer"]["icd10_to"],
-        cancer_exclude=tuple(rep["cancer"]["exclude"]),
+        cancer_from=cancer["icd10_from"],
+        cancer_to=cancer["icd10_to"],
+        cancer_exclude=tuple(cancer["icd10_except"]),
         windows=tuple(int(w) for w in y["windows_months"]),
         headline_window=int(y["headline_window"]),
         band_low=float(y["band_low"]),

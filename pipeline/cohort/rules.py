@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import sqlfiles
 from ..errors import UsageError
+from ..ingest.reference import units_rows
 from ..paths import DATA_DIR
 
 DEFAULT_RULES = DATA_DIR / "rules" / "aos-rules-v1.toml"
@@ -122,6 +123,10 @@ def validate(path: Path, data: dict) -> dict:
             _number(path, f"[{section}] {k}", data[section][k], integer=integer,
                     minimum=1 if integer and k != "min_age" else 0,
                     maximum=MAXIMUM.get(section, math.inf))
+    canonical = {r["analyte"]: r["canonical_unit"] for r in units_rows()}
+    if data["route"].get("ferritin_unit") != canonical["ferritin"]:
+        _fail(path, "[route] ferritin_unit", f"must be {canonical['ferritin']!r}, the canonical unit "
+              "that ferritin_below is compared in")
     cancer = data["cancer"]
     for k in ("icd10_from", "icd10_to"):
         if k not in cancer:

@@ -46,3 +46,14 @@ def test_invalid_rules_are_refused_with_a_clear_message(tmp_path, old, new, mess
 def test_codes_are_normalised(tmp_path):
     r = load_rules(_variant(tmp_path, 'codes = ["R634", "R64"]', 'codes = ["r63.4", "R64"]'))
     assert r.codes("weight_loss") == ["R634", "R64"]
+
+
+def test_ferritin_unit_must_be_the_canonical_unit(tmp_path):
+    from pipeline.cohort.rules import DEFAULT_RULES, load_rules
+    from pipeline.errors import UsageError
+    f = tmp_path / "r.toml"
+    f.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace('ferritin_unit = "µg/L"',
+                                                                   'ferritin_unit = "ng/L"'),
+                 encoding="utf-8")
+    with pytest.raises(UsageError, match=r"\[route\] ferritin_unit"):
+        load_rules(f)

@@ -22,7 +22,7 @@ scored AS (
     FROM cand c JOIN base b USING (patient_id, mi)
 )
 SELECT mi, patient_id, 'contact_spike' AS criterion, last_date AS evidence_date,
-       CAST(days AS DOUBLE) AS value, threshold, 'days' AS unit,
+       CAST(days AS DOUBLE) AS value, threshold, {{contact_spike.unit}} AS unit,
        format('{} contact days in {} months up to {}, {} in the {} months before (≥ {})',
               days, {{windows.recent_months}}, last_date, b_days, {{windows.baseline_months}},
               fmt(threshold)) AS evidence

@@ -1,5 +1,5 @@
--- contact_spike: distinct contact days in R >= min_days (4)
---                and >= rise_factor (2) x max(baseline_floor (1), contact days in B x 3/12).
+-- contact_spike: distinct contact days in R >= min_days
+--                and >= rise_factor x max(baseline_floor, contact days in B x R/B months).
 WITH cand AS (
     SELECT patient_id, mi, days, last_date
     FROM c_r_contacts

@@ -46,14 +46,14 @@ def load_settings(path: Path | None = None) -> Settings:
     flat["min_criteria"] = flat.pop("min_criteria_grid")
     for key in ("windows_months", "min_criteria"):
         flat[key] = tuple(flat[key])
-    rules = load_rules()
-    return Settings(cancer=rules.data["cancer"], **_from_rules(rules), **flat)
+    return Settings(**_from_rules(load_rules()), **flat)
 
 
 def _from_rules(rules) -> dict:
     """The settings that are the cohort rules' own (one source: the rules file)."""
-    cohort = rules.data["cohort"]
-    return {"review_min_criteria": int(cohort["min_criteria"]),
+    cohort, cancer = rules.data["cohort"], rules.data["cancer"]
+    return {"cancer": {k: cancer[k] for k in ("icd10_from", "icd10_to", "icd10_except")},
+            "review_min_criteria": int(cohort["min_criteria"]),
             "episode_gap_months": int(cohort["episode_lookback_months"])}
 
 
@@ -67,4 +67,4 @@ def with_rules(settings: Settings, rules_path: Path) -> tuple[Settings, tuple[st
     cohort rules file (loaded and validated by pipeline.cohort.rules), so that the back-test
     counts the way the review list does; also return its criterion ids."""
     rules = load_rules(rules_path)
-    return replace(settings, cancer=rules.data["cancer"], **_from_rules(rules)), tuple(rules.criteria)
+    return replace(settings, **_from_rules(rules)), tuple(rules.criteria)

@@ -44,15 +44,18 @@ def load_settings(path: Path | None = None) -> Settings:
     raw = tomllib.loads(Path(path or SETTINGS_PATH).read_text(encoding="utf-8"))
     flat = {**raw["outcome"], **raw["backtest"], **raw["model"]}
     flat["min_criteria"] = flat.pop("min_criteria_grid")
-    for key in ("windows_months", "min_criteria"):
-        flat[key] = tuple(flat[key])
+    flat["min_criteria"] = tuple(flat["min_criteria"])
     return Settings(**_from_rules(load_rules()), **flat)
 
 
 def _from_rules(rules) -> dict:
     """The settings that are the cohort rules' own (one source: the rules file)."""
-    cohort, cancer = rules.data["cohort"], rules.data["cancer"]
+    cohort, cancer, y = rules.data["cohort"], rules.data["cancer"], rules.data["yield"]
     return {"cancer": {k: cancer[k] for k in ("icd10_from", "icd10_to", "icd10_except")},
+            "windows_months": tuple(y["windows_months"]),
+            "headline_window_months": y["headline_window_months"],
+            "expected_yield_low": y["band_low"], "expected_yield_high": y["band_high"],
+            "min_n_verdict": y["min_n"],
             "review_min_criteria": int(cohort["min_criteria"]),
             "episode_gap_months": int(cohort["episode_lookback_months"])}
 

@@ -92,7 +92,7 @@ def _keys(d, prefix=""):
 
 def test_report_and_evaluate_settings_restate_no_clinical_definition():
     rules = load_rules()
-    clinical = {k for s in (*SECTIONS, "cancer") for k in rules.data[s]} - {"rationale", "source"}
+    clinical = {k for s in (*SECTIONS, "cancer", "yield") for k in rules.data[s]} - {"rationale", "source"}
     clinical |= {k for c in rules.criteria.values() for k in c
                  if k not in {"rationale", "source", "authored_by", "authored", "reviewed_by",
                               "reviewed", "description_en", "description_sv", "inputs"}}

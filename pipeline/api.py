@@ -28,9 +28,10 @@ from .evaluate import backtest as _backtest
 from .evaluate import model as _model
 from .evaluate import render as _render
 from .evaluate.cohort_months import table_exists
+from .disclosure import frame
 from .evaluate.disclosure import suppress
 from .evaluate.settings import add_months, default_rules, load_settings, month_label, parse_month, with_rules
-from .evaluate.sqlrun import run_file
+from .sqlfiles import run_file
 from .paths import REPO_DIR
 
 DEFAULT_DB = Path("out/demo/aos.duckdb")
@@ -62,37 +63,48 @@ def months(con) -> list[str]:
     """Cohort months computed in the database, oldest first, as 'YYYY-MM'."""
     if not table_exists(con, "cohort_runs"):
         return []
-    return [month_label(d) for d in run_file(con, "api/months.sql", {})["month"].dt.date]
+    return [month_label(d) for d in run_file(con, "evaluate/api/months.sql", {})["month"].dt.date]
 
 
 def review_list(con, month) -> pd.DataFrame:
     """The review list of a month (patient-level)."""
-    return run_file(con, "api/review_list.sql", {"month": _month(month)})
+    return run_file(con, "evaluate/api/review_list.sql", {"month": _month(month)})
 
 
 def criteria(con, month) -> pd.DataFrame:
     """Every met criterion of every patient who passed the exclusions (patient-level)."""
-    return run_file(con, "api/criteria.sql", {"month": _month(month)})
+    return run_file(con, "evaluate/api/criteria.sql", {"month": _month(month)})
 
 
 def attrition(con, month, care_unit: str = "ALL") -> pd.DataFrame:
     """Attrition steps of a month, region ('ALL') or one care unit."""
-    return run_file(con, "api/attrition.sql", {"month": _month(month), "care_unit": care_unit})
+    return run_file(con, "evaluate/api/attrition.sql", {"month": _month(month), "care_unit": care_unit})
 
 
 def review_by_unit(con, month) -> pd.DataFrame:
-    """Per care unit: eligible adults, on the review list, new episodes, per 1,000 (suppressed)."""
-    df = run_file(con, "api/review_by_unit.sql", {"month": _month(month)})
-    df["on_list_per_1000"] = df["on_review_list"] / df["eligible_adults"] * 1000
-    df["new_per_1000"] = df["new_episodes"] / df["eligible_adults"] * 1000
-    return suppress(df, {"on_review_list": ["on_list_per_1000"], "new_episodes": ["new_per_1000"],
-                         "eligible_adults": ["on_list_per_1000", "new_per_1000"]})
+    """Per care unit: eligible adults, on the review list, new episodes, per 1,000 - the report's
+    own cells for `month` (`report_tables`), so exactly what the report hides is hidden."""
+    m = report_tables(con, month)["measures"]
+    m = m[(m["month"] == month_label(_month(month))) & (m["group_type"] == "care_unit")]
+
+    def measure(name):
+        return m[m["measure"] == name].set_index("group")
+
+    listed, on, new = (measure(n) for n in ("listed_adults", "on_review_list_per_1000",
+                                            "new_episodes_per_1000"))
+    df = pd.DataFrame({"eligible_adults": listed["numerator"], "on_review_list": on["numerator"],
+                       "new_episodes": new["numerator"], "on_list_per_1000": on["ratio"],
+                       "new_per_1000": new["ratio"]})
+    df = df.astype("object").where(df.notna(), None)
+    df["suppressed"] = listed["suppressed"] | on["suppressed"] | new["suppressed"]
+    return df.rename_axis("care_unit_id").reset_index()
 
 
 def criteria_frequency(con, month) -> pd.DataFrame:
     """Patients meeting each criterion in a month, and how many are on the review list (suppressed)."""
-    df = run_file(con, "api/criteria_frequency.sql", {"month": _month(month)})
-    return suppress(df, {"patients": ["on_review_list"], "on_review_list": []})
+    df = run_file(con, "evaluate/api/criteria_frequency.sql", {"month": _month(month)})
+    return frame(df, "criterion", {"patients": ["on_review_list"], "on_review_list": []},
+                 shares=[("on_review_list", "patients")])
 
 
 def patient_timeline(con, patient_id: str, month=None, months_back: int = 18,
@@ -103,7 +115,7 @@ def patient_timeline(con, patient_id: str, month=None, months_back: int = 18,
     m = _month(month) if month else date.today().replace(day=1)
     params = {"patient_id": patient_id, "from_date": add_months(m, -months_back),
               "to_date": add_months(m, months_after + 1)}
-    parts = [run_file(con, f"api/timeline/{src}.sql", params)
+    parts = [run_file(con, f"evaluate/api/timeline/{src}.sql", params)
              for src in TIMELINE_SOURCES if table_exists(con, src)]
     df = pd.concat([p for p in parts if p is not None and len(p)], ignore_index=True) \
         if any(len(p) for p in parts) else pd.DataFrame(columns=["date", "kind", "item", "value", "unit"])

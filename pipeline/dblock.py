@@ -132,11 +132,11 @@ def connect(db: Path | str, read_only: bool = False):
 
 def _expected_columns() -> dict[str, set[str]]:
     from . import schema
-    from .cohort import sqlrun
+    from . import sqlfiles
     con = duckdb.connect()
     try:
         schema.create_all(con)
-        con.execute(sqlrun.load("cohort/tables.sql"))
+        sqlfiles.run_file(con, "cohort/tables.sql")
         rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
                            "WHERE table_schema = 'main'").fetchall()
     finally:

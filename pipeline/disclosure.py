@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
 THRESHOLD = 4  # counts 1..4 are suppressed (SPEC §6.5; RCC shows wait times only from 5 patients)
@@ -120,3 +121,101 @@ def _determined(rows: list[dict]) -> set:
     null = eigvec[:, eigval < 1e-8]  # one row per hidden cell
     free = np.abs(null).sum(axis=1) > 1e-6
     return {k for k, i in index.items() if not free[i]}
+
+
+# --- one table -> disclosed cells: the report's cells, releasable CSVs, evaluate, notebook API ---
+
+Key = tuple[str, str, str, str]
+
+
+class Cells:
+    def __init__(self) -> None:
+        self.values: dict[Key, int] = {}
+        self.groups: list[tuple[Key, list[Key]]] = []
+        self.hidden: set[Hashable] = set()
+        self.final = False
+
+    def add(self, key: Key, value) -> Key:
+        value = int(value)
+        if key in self.values and self.values[key] != value:
+            raise ValueError(f"cell {key} registered twice with {self.values[key]} and {value}")
+        self.values[key] = value
+        return key
+
+    def add_group(self, total: Key, members: list[Key]) -> None:
+        """Declare total = sum(members); checked, so a wrong relation fails loudly."""
+        members = [m for m in members if m in self.values]
+        if total not in self.values or not members:
+            return
+        got = sum(self.values[m] for m in members)
+        if got != self.values[total]:
+            raise ValueError(f"group {total}: members sum to {got}, not {self.values[total]}")
+        self.groups.append((total, members))
+
+    def add_share(self, num: Key, den: Key) -> None:
+        """num of den people have a property: the den - num who do not are a count too
+        (16 of 18 referred reveals 2 not referred), so it is protected like any other."""
+        if num not in self.values or den not in self.values:
+            return
+        rest = (f"complement:{num[0]}|{den[0]}", *num[1:])
+        self.add(rest, self.values[den] - self.values[num])
+        self.add_group(den, [num, rest])
+
+    def finalize(self, suppression: bool, threshold: int = THRESHOLD) -> None:
+        self.hidden = suppress(self.values, self.groups, threshold) if suppression else set()
+        self.final = True
+
+    def get(self, key: Key) -> tuple[int | None, bool]:
+        """(value, suppressed); value is None when suppressed or never registered."""
+        assert self.final, "finalize() before reading cells"
+        if key in self.hidden:
+            return None, True
+        return self.values.get(key), False
+
+    def is_hidden(self, key: Key) -> bool:
+        return key in self.hidden
+
+
+def frame(df: pd.DataFrame, key: str | None, counts: dict[str, list[str]],
+          shares: list[tuple[str, str]] = (), total: bool = False, suppression: bool = True,
+          also: dict[str, np.ndarray] | None = None, threshold: int = THRESHOLD) -> pd.DataFrame:
+    """A table with its small counts hidden, through `Cells` as the report does.
+
+    Every count cell (row, column of `counts`) is registered; `counts` maps a count column to
+    the columns computed from it, hidden with it. `total`: each count column's rows add up to a
+    published total (a region's, over its units: `key` names the rows). `shares`: (num, den)
+    count columns where num counts a subset of den, so den - num is protected too. `also` maps
+    a count column to a boolean mask of further cells to hide. Hidden cells become None;
+    `suppressed` and `suppressed_cells` name them per row."""
+    out = df.copy()
+    rows = list(out[key]) if key else list(range(len(out)))
+    cells = Cells()
+    for col in counts:
+        for r, v in zip(rows, out[col]):
+            if pd.notna(v):
+                cells.add((col, "", "row", str(r)), v)
+        if total and col in out:
+            cells.add((col, "", "total", ""), out[col].fillna(0).sum())
+            cells.add_group((col, "", "total", ""), [(col, "", "row", str(r)) for r in rows])
+    for num, den in shares:
+        for r in rows:
+            cells.add_share((num, "", "row", str(r)), (den, "", "row", str(r)))
+        if total:
+            cells.add_share((num, "", "total", ""), (den, "", "total", ""))
+    cells.finalize(suppression, threshold)
+    hidden = pd.Series([[] for _ in range(len(out))], index=out.index, dtype=object)
+    for col, dependants in counts.items():
+        mask = np.array([cells.is_hidden((col, "", "row", str(r))) for r in rows], dtype=bool)
+        if also and col in also:
+            mask |= np.asarray(also[col], dtype=bool)
+        for c in (col, *dependants):
+            if c not in out:
+                continue
+            hit = mask & out[c].notna().to_numpy()
+            if hit.any():
+                out[c] = out[c].astype("object").where(~hit, None)
+                for i in np.flatnonzero(hit):
+                    hidden.iat[i] = hidden.iat[i] + [c]
+    out["suppressed"] = hidden.map(bool)
+    out["suppressed_cells"] = hidden.map(lambda cs: ";".join(dict.fromkeys(cs)))
+    return out

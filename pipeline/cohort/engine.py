@@ -6,17 +6,13 @@ every target month, then each criterion evaluates its windows over those rows.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 
-from .. import schema
+from .. import months, schema, sqlfiles
 from ..errors import UsageError
-from ..ingest.meta import check_months
-from . import sqlrun
-from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules
+from ..ingest.meta import check_months, present_tables
+from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules, install_cancer_macro
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-YEARS = range(1900, 3000)  # accepted calendar years of a month argument
 STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
           "04_eligibility.sql", "05_recent_window.sql")
 CRITERION_FILES = {cid: f"criteria/{cid}.sql" for cid in CRITERIA_PARAMS}
@@ -32,49 +28,18 @@ EXCLUSION_INPUTS = {"known cancer": "cancer_diagnoses", "referral in R": "referr
 
 def parse_month(text: str) -> int:
     """'YYYY-MM' -> month index year * 12 + month - 1."""
-    m = MONTH_RE.match(text or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"month must be YYYY-MM, got {text!r}")
-    if int(m.group(1)) not in YEARS:
-        raise UsageError(f"month {text!r}: the year must be {YEARS.start}..{YEARS.stop - 1}")
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+    return months.index(months.parse(text))
 
 
 def month_text(mi: int) -> str:
-    return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+    return months.fmt(months.from_index(mi))
 
 
-def month_date(mi: int) -> dt.date:
-    return dt.date(mi // 12, mi % 12 + 1, 1)
+month_date = months.from_index
 
 
 def last_day(mi: int) -> dt.date:
-    return month_date(mi + 1) - dt.timedelta(days=1)
-
-
-def present_tables(con) -> set[str]:
-    """Extract tables that were ingested. Uses `pipeline.ingest.present_tables` when it
-    exists; otherwise a table counts when it exists and has an `ingest_files` row, or is
-    non-empty."""
-    try:
-        from ..ingest import present_tables as ingest_present_tables
-    except ImportError:
-        ingest_present_tables = None
-    if ingest_present_tables is not None:
-        return set(ingest_present_tables(con))
-    existing = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-    ingested: set[str] = set()
-    if "ingest_files" in existing:
-        ingested = {r[0] for r in con.execute(
-            "SELECT DISTINCT table_name FROM ingest_files").fetchall()}
-    out = set()
-    for t in schema.EXTRACT_TABLES:
-        if t.name not in existing:
-            continue
-        if t.name in ingested or con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t.name} LIMIT 1)").fetchall()[0][0]:
-            out.add(t.name)
-    return out
+    return months.last_day(months.from_index(mi))
 
 
 def _source_views(con, present: set[str]) -> None:
@@ -179,7 +144,8 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     started = time.perf_counter()
     say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
         f"(+{lookback} earlier months for episodes), rules {rules.version}")
-    sqlrun.run_file(con, "cohort/00_macros.sql", params)
+    sqlfiles.run_file(con, "cohort/00_macros.sql", params)
+    install_cancer_macro(con, rules.data["cancer"])
     _source_views(con, present)
     con.execute("CREATE OR REPLACE TEMP TABLE c_month_list (mi INTEGER, requested BOOLEAN)")
     con.executemany("INSERT INTO c_month_list VALUES (?, ?)",
@@ -189,7 +155,7 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     con.executemany("INSERT INTO c_code_groups VALUES (?, ?)", groups)
 
     for stage in STAGES:
-        sqlrun.run_file(con, f"cohort/{stage}", params, timings, say)
+        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
 
     con.execute("""CREATE OR REPLACE TEMP TABLE c_criteria (
         mi INTEGER, patient_id INTEGER, criterion VARCHAR, evidence_date DATE,
@@ -198,9 +164,8 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
         if cid in ev["not_evaluable"]:
             continue
         p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)))
-        sql = sqlrun.render(sqlrun.load(f"cohort/{relpath}"), p, relpath)
         t0 = time.perf_counter()
-        con.execute(f"INSERT INTO c_criteria {sql}")
+        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(f"cohort/{relpath}"), p, relpath)
         timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
         say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
 
@@ -210,7 +175,7 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
                  "c_weight_days", "c_pm_weight"):
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
     for stage in ("06_review.sql", "07_attrition.sql"):
-        sqlrun.run_file(con, f"cohort/{stage}", params, timings, say)
+        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
 
     store = dict(params, rules_version=rules.version, rules_hash=rules.sha256,
                  not_evaluable=",".join(ev["not_evaluable"]),
@@ -220,9 +185,9 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
-        sqlrun.run_file(con, "cohort/tables.sql", store)
+        sqlfiles.run_file(con, "cohort/tables.sql", store)
         _store_features(con, params, first_mi, last_mi, say, timings)
-        sqlrun.run_file(con, "cohort/09_store.sql", store)
+        sqlfiles.run_file(con, "cohort/09_store.sql", store)
         if own_transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -255,16 +220,16 @@ FEATURE_CHUNK_MONTHS = 6
 def _store_features(con, params: dict, first_mi: int, last_mi: int, say, timings) -> None:
     """Replace the features of months first..last, inserted a few months per statement so
     that the joins stay within the memory limit."""
-    text = sqlrun.load("cohort/08_features.sql")
-    empty = sqlrun.render(text, dict(params, feat_lo_mi=0, feat_hi_mi=-1), "08_features.sql")
-    con.execute(f"CREATE TABLE IF NOT EXISTS patient_month_features AS {empty} LIMIT 0")
+    text = sqlfiles.load("cohort/08_features.sql")
+    sqlfiles.run(con, f"CREATE TABLE IF NOT EXISTS patient_month_features AS {text} LIMIT 0",
+                 dict(params, feat_lo_mi=0, feat_hi_mi=-1), "08_features.sql")
     con.execute("DELETE FROM patient_month_features WHERE month IN "
                 "(SELECT month FROM c_months WHERE requested)")
     t0 = time.perf_counter()
     for lo in range(first_mi, last_mi + 1, FEATURE_CHUNK_MONTHS):
         hi = min(lo + FEATURE_CHUNK_MONTHS - 1, last_mi)
-        sql = sqlrun.render(text, dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "08_features.sql")
-        con.execute(f"INSERT INTO patient_month_features BY NAME {sql}")
+        sqlfiles.run(con, f"INSERT INTO patient_month_features BY NAME {text}",
+                     dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "08_features.sql")
     timings["features"] = round(time.perf_counter() - t0, 3)
     say(f"  features: {timings['features']:.1f} s")
 

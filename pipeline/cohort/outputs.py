@@ -15,24 +15,13 @@ import tempfile
 from pathlib import Path
 
 from .. import safetext
-from .sqlrun import literal
+from ..disclosure import THRESHOLD, suppress
 from .units import CRITERIA, INDEX_CSV, REVIEW, UNITS_DIR, write_unit_folders
 
 REVIEW_CSV = "sensitive/review_list.csv"
 CRITERIA_CSV = "sensitive/criteria.csv"
 ATTRITION_CSV = "releasable/attrition.csv"
 MANIFEST = "run_manifest.json"
-
-
-def _suppressor():
-    """The disclosure-control function (pipeline.disclosure when present)."""
-    try:
-        from ..disclosure import THRESHOLD, suppress
-        return suppress, THRESHOLD
-    except ImportError:  # fallback: primary suppression only
-        def suppress(cells, groups=(), threshold=4):
-            return {k for k, v in cells.items() if v is not None and 1 <= v <= threshold}
-        return suppress, 4
 
 
 def _cell(v) -> str:
@@ -64,17 +53,15 @@ def _copy_csv(con, query: str, months: list[str], path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute("SET preserve_insertion_order = true")  # COPY keeps the ORDER BY
     safetext.install(con)
-    query = query.replace("$months", literal(months))
-    con.execute(f"COPY ({query}) TO {literal(str(path))} "
-                "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')")
-    return con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+    con.execute(f"COPY ({query}) TO $path (FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+                {"months": months, "path": str(path)})
+    return con.execute(f"SELECT count(*) FROM ({query})", {"months": months}).fetchall()[0][0]
 
 
 def attrition_rows(con, months: list[str], not_evaluable: list[str]) -> list[list]:
     """Attrition with small-number suppression: counts 1-4 and the cells that would
     reveal them (n_before = n_excluded + n_after; n_after of a step = n_before of the next;
     the region's count = the sum over care units) are emptied and flagged."""
-    suppress, threshold = _suppressor()
     rows = con.execute(
         "SELECT strftime(month, '%Y-%m'), care_unit_id, step_no, step, n_before, n_excluded, "
         "n_after FROM attrition WHERE strftime(month, '%Y-%m') IN (SELECT unnest(?)) "
@@ -92,7 +79,7 @@ def attrition_rows(con, months: list[str], not_evaluable: list[str]) -> list[lis
     for (m, step_no), us in units.items():
         for col in ("b", "e", "a"):
             groups.append(((m, "ALL", step_no, col), [(m, u, step_no, col) for u in us]))
-    hidden = suppress(cells, groups, threshold)
+    hidden = suppress(cells, groups, THRESHOLD)
     ne_text = ";".join(not_evaluable)
     out = []
     for m, unit, step_no, step, nb, ne, na in rows:

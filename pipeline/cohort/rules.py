@@ -8,7 +8,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import sqlfiles
 from ..errors import UsageError
+from ..ingest.reference import units_rows
 from ..paths import DATA_DIR
 
 DEFAULT_RULES = DATA_DIR / "rules" / "aos-rules-v1.toml"
@@ -105,6 +107,28 @@ def _code(path, where, code) -> str:
     return norm
 
 
+def _yield(path: Path, y) -> None:
+    """[yield]: follow-up windows (whole months), the headline among them, the expected band
+    (shares, low <= high) and min_n - read by the report and `aos evaluate`."""
+    if not isinstance(y, dict):
+        _fail(path, "[yield]", "missing section")
+    for k in ("windows_months", "headline_window_months", "band_low", "band_high", "min_n"):
+        if k not in y:
+            _fail(path, "[yield]", f"missing key {k!r}")
+    w = y["windows_months"]
+    if not isinstance(w, list) or not w:
+        _fail(path, "[yield] windows_months", "must be a non-empty list of months")
+    for m in w:
+        _number(path, "[yield] windows_months", m, integer=True, minimum=1, maximum=1200)
+    if y["headline_window_months"] not in w:
+        _fail(path, "[yield] headline_window_months", "must be one of windows_months")
+    for k in ("band_low", "band_high"):
+        _number(path, f"[yield] {k}", y[k], maximum=1)
+    if y["band_low"] > y["band_high"]:
+        _fail(path, "[yield] band_low", "must not be above band_high")
+    _number(path, "[yield] min_n", y["min_n"], integer=True, minimum=1)
+
+
 def validate(path: Path, data: dict) -> dict:
     for key in ("version", "authored_by", "authored", "reviewed_by", "reviewed", "source"):
         if key not in data:
@@ -121,6 +145,11 @@ def validate(path: Path, data: dict) -> dict:
             _number(path, f"[{section}] {k}", data[section][k], integer=integer,
                     minimum=1 if integer and k != "min_age" else 0,
                     maximum=MAXIMUM.get(section, math.inf))
+    canonical = {r["analyte"]: r["canonical_unit"] for r in units_rows()}
+    if data["route"].get("ferritin_unit") != canonical["ferritin"]:
+        _fail(path, "[route] ferritin_unit", f"must be {canonical['ferritin']!r}, the canonical unit "
+              "that ferritin_below is compared in")
+    _yield(path, data.get("yield"))
     cancer = data["cancer"]
     for k in ("icd10_from", "icd10_to"):
         if k not in cancer:
@@ -176,3 +205,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
     data = validate(path, data)
     return Rules(path=path, sha256=hashlib.sha256(raw).hexdigest(), version=data["version"],
                  data=data)
+
+
+def install_cancer_macro(con, cancer: dict) -> None:
+    """Define the SQL macro `is_counted_cancer(icd10)` on `con` from a validated [cancer]
+    section: the one cancer definition of the cohort, the report and `aos evaluate`."""
+    sqlfiles.run_file(con, "cohort/cancer.sql", {f"cancer.{k}": cancer[k]
+                                                 for k in ("icd10_from", "icd10_to", "icd10_except")})

@@ -15,7 +15,6 @@ import string
 from pathlib import Path
 
 from .. import safetext
-from .sqlrun import literal
 
 UNITS_DIR = "sensitive/units"
 INDEX_CSV = "sensitive/units/index.csv"
@@ -89,13 +88,13 @@ def write_unit_folders(con, root: Path, months: list[str]) -> int:
     con.execute("SET preserve_insertion_order = true")  # COPY keeps the staged order
     safetext.install(con)
     for i, query in enumerate(STAGED.values()):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE aos_unit_{i} AS {query.replace('$months', literal(months))}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE aos_unit_{i} AS {query}", {"months": months})
     for u in units:
         (base / names[u]).mkdir()
         for i, name in enumerate(STAGED):
-            con.execute(f"COPY (SELECT * EXCLUDE (_unit) FROM aos_unit_{i} WHERE _unit IS NOT DISTINCT FROM ?) "
-                        f"TO {literal(str(base / names[u] / name))} "
-                        "(FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')", [u])
+            con.execute(f"COPY (SELECT * EXCLUDE (_unit) FROM aos_unit_{i} WHERE _unit IS NOT DISTINCT FROM $u) "
+                        "TO $path (FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+                        {"u": u, "path": str(base / names[u] / name)})
     for i in range(len(STAGED)):
         con.execute(f"DROP TABLE aos_unit_{i}")
     rows = sorted(([names[u], "" if u is None else u] for u in units), key=lambda r: r[0])

@@ -27,6 +27,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="how long to wait for an aos process that is writing the database or "
                         "--out (default: 60, or $AOS_LOCK_WAIT)")
+    p.add_argument("--rules", metavar="RULES.toml",
+                   help="rules file whose cancer definition the report counts (default: the "
+                        "shipped aos-rules-v1.toml; use the file the cohort was run with)")
     p.add_argument("--no-suppression", action="store_true",
                    help="INTERNAL USE ONLY: show small counts; stamps a warning into the report")
     return p
@@ -36,12 +39,13 @@ def run(args) -> int:
     import logging
 
     from ..log import result
+    from ..cohort.rules import load_rules
     from ..report import write_report
     from ..report.build import REPORT_WAIT
 
     wait = REPORT_WAIT if args.wait is None else max(args.wait, 0.0)
     path = write_report(args.db, args.month, args.out, lang=args.lang,
                         suppression=not args.no_suppression, wait=wait,
-                        say=logging.getLogger(__name__).warning)
+                        say=logging.getLogger(__name__).warning, rules=load_rules(args.rules))
     result(f"report written: {path}")
     return 0

@@ -144,7 +144,7 @@ def _transaction(con, args, db: Path, rules, stage: Path, run_id: str, say) -> d
         if not getattr(args, "no_report", False):
             from ..report.build import parse_month, render
             render(con, db, parse_month(info["months"][-1]), stage,
-                   lang=getattr(args, "lang", "sv"))
+                   lang=getattr(args, "lang", "sv"), rules=rules)
     record_run(con, run_id, "aos run", info["months"], Path(args.out))
     return info
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
+from .. import months
 from ..errors import UsageError
 
 HELP = "write a synthetic region extract (no real patients) with its ground truth"
@@ -30,7 +30,6 @@ examples:
   aos synth --patients 5000 --from 2024-01 --to 2025-06 --swedish-csv --out /tmp/region_sv
 """
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -57,12 +56,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def parse_month(text: str, option: str) -> tuple[int, int]:
-    m = MONTH.match(text or "")
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"{option} {text!r}: expected a month as YYYY-MM, e.g. 2025-06")
-    if not 1990 <= int(m.group(1)) <= 2100:
-        raise UsageError(f"{option} {text}: the generator covers months from 1990 to 2100")
-    return int(m.group(1)), int(m.group(2))
+    d = months.parse(text, option, years=range(1990, 2101))
+    return d.year, d.month
 
 
 def options_from_args(args):

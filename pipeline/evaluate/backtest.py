@@ -15,7 +15,8 @@ import pandas as pd
 from ..errors import DataRefused
 from . import metrics
 from .settings import Settings, add_months, month_label
-from .sqlrun import run_file
+from ..cohort.rules import install_cancer_macro
+from ..sqlfiles import run_file
 
 
 @dataclass
@@ -43,11 +44,6 @@ def complete_until(con) -> date:
     return row[0]
 
 
-def cancer_params(settings: Settings) -> dict:
-    return dict(cancer_from=settings.cancer_icd10_from, cancer_to=settings.cancer_icd10_to,
-                cancer_except=list(settings.cancer_icd10_except))
-
-
 def lookback_start(first: date, settings: Settings) -> date:
     """First cohort month the back-test reads: episodes and sensitivity look back."""
     return add_months(first, -max(settings.episode_gap_months, settings.sensitivity_lookback_months))
@@ -66,15 +62,16 @@ def run_backtest(con, first: date, last: date, settings: Settings,
         first=first, last=last, lookback_from=lookback_from, complete_until=until,
         gap=settings.episode_gap_months, lookback=settings.sensitivity_lookback_months,
         windows=list(settings.windows_months), min_criteria=list(settings.min_criteria),
-        criteria=list(criteria), **cancer_params(settings),
+        criteria=list(criteria),
     )
+    install_cancer_macro(con, settings.cancer)
     for name in ("00_rules.sql", "01_flags.sql", "02_episodes.sql", "03_cancers.sql"):
-        run_file(con, name, params)
+        run_file(con, f"evaluate/{name}", params)
     rules = con.execute("SELECT * FROM eval_rules ORDER BY rule_id").df()
-    workload = run_file(con, "04_workload.sql", params)
-    ppv = run_file(con, "05_ppv.sql", params)
-    sens = run_file(con, "06_sensitivity.sql", params)
-    followup = run_file(con, "07_followup_months.sql", params)
+    workload = run_file(con, "evaluate/04_workload.sql", params)
+    ppv = run_file(con, "evaluate/05_ppv.sql", params)
+    sens = run_file(con, "evaluate/06_sensitivity.sql", params)
+    followup = run_file(con, "evaluate/07_followup_months.sql", params)
     table = _assemble(rules, workload, ppv, sens, settings)
     n_cancers = int(sens["n_cancers"].iloc[0]) if len(sens) else 0
     return Backtest(table, followup, first, last, lookback_from, until, n_cancers)

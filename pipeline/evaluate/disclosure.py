@@ -11,36 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..disclosure import THRESHOLD
+from ..disclosure import THRESHOLD, frame
 from ..disclosure import suppress as hidden_cells
 
 
 def suppress(df: pd.DataFrame, rules: dict[str, list[str]], limit: int | None = None,
              also: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
-    """Hide small counts. `rules` maps a count column to the columns built on it; `also` maps
-    a count column to a boolean mask of further cells to hide (secondary suppression).
-
-    Counts and dependants become missing (None) and are named in `suppressed_cells`.
-    """
-    limit = THRESHOLD if limit is None else limit
-    out = df.copy()
-    hidden = pd.Series([[] for _ in range(len(out))], index=out.index, dtype=object)
-    for count_col, dependants in rules.items():
-        small = pd.to_numeric(out[count_col], errors="coerce").between(1, limit).to_numpy()
-        if also and count_col in also:
-            small = small | np.asarray(also[count_col], dtype=bool)
-        for col in [count_col, *dependants]:
-            if col not in out:
-                continue
-            hit = small & out[col].notna().to_numpy()
-            if not hit.any():
-                continue
-            out[col] = out[col].astype("object").where(~hit, None)
-            for i in np.flatnonzero(hit):
-                hidden.iat[i] = hidden.iat[i] + [col]
-    out["suppressed"] = hidden.map(bool)
-    out["suppressed_cells"] = hidden.map(lambda cells: ";".join(dict.fromkeys(cells)))
-    return out
+    """Hide small counts (`pipeline.disclosure.frame`, the report's path). `rules` maps a count
+    column to the columns built on it; `also` maps a count column to a boolean mask of further
+    cells to hide (secondary suppression). Counts and dependants become missing (None) and are
+    named in `suppressed_cells`."""
+    return frame(df, None, rules, also=also, threshold=THRESHOLD if limit is None else limit)
 
 
 def secondary(df: pd.DataFrame, count_col: str, group_col: str, totals: dict,

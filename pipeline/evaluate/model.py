@@ -24,7 +24,8 @@ from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from . import metrics
 from .settings import Settings, add_months
-from .sqlrun import run_file
+from ..cohort.rules import install_cancer_macro
+from ..sqlfiles import run_file
 
 # Never model inputs: identifiers, the label, the rule's criteria count kept for the comparison
 # (rule_n_criteria), a data-coverage marker (baseline_incomplete) and the review-list flag
@@ -72,13 +73,13 @@ def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
 
 def load_rows(con, months: list[date], settings: Settings) -> pd.DataFrame:
     """Features, label and rule criteria count per patient-month."""
-    from .backtest import cancer_params
 
-    run_file(con, "03_cancers.sql", cancer_params(settings))
-    feats = run_file(con, "10_model_features.sql", {"months": months})
-    labels = run_file(con, "08_model_labels.sql",
+    install_cancer_macro(con, settings.cancer)
+    run_file(con, "evaluate/03_cancers.sql", {})
+    feats = run_file(con, "evaluate/10_model_features.sql", {"months": months})
+    labels = run_file(con, "evaluate/08_model_labels.sql",
                       {"months": months, "window": settings.label_window_months})
-    rules = run_file(con, "09_rule_flags.sql", {"months": months})
+    rules = run_file(con, "evaluate/09_rule_flags.sql", {"months": months})
     keys = ["month", "patient_id"]
     rows = feats.merge(labels, on=keys, how="left").merge(rules, on=keys, how="left")
     rows["month"] = pd.to_datetime(rows["month"]).dt.date

@@ -1,24 +1,22 @@
-"""Evaluate settings: `pipeline/data/evaluate.toml`, and month parsing."""
+"""Evaluate settings: `pipeline/data/evaluate.toml`."""
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
+from ..cohort.rules import DEFAULT_RULES, load_rules
 from ..errors import UsageError
+# Month helpers live in pipeline.months; these names are the evaluate modules' imports of them.
+from ..months import add as add_months, fmt as month_label, parse as parse_month, span as month_range  # noqa: F401
 from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass(frozen=True)
 class Settings:
-    cancer_icd10_from: str
-    cancer_icd10_to: str
-    cancer_icd10_except: tuple[str, ...]
+    cancer: dict  # the rules file's validated [cancer] section (pipeline.cohort.rules)
     windows_months: tuple[int, ...]
     headline_window_months: int
     episode_gap_months: int
@@ -45,66 +43,31 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     raw = tomllib.loads(Path(path or SETTINGS_PATH).read_text(encoding="utf-8"))
     flat = {**raw["outcome"], **raw["backtest"], **raw["model"]}
-    for key in ("cancer_icd10_except", "windows_months", "min_criteria"):
-        flat[key] = tuple(flat[key])
-    return Settings(**flat)
+    flat["min_criteria"] = flat.pop("min_criteria_grid")
+    flat["min_criteria"] = tuple(flat["min_criteria"])
+    return Settings(**_from_rules(load_rules()), **flat)
 
 
-def default_rules() -> Path | None:
-    """The shipped cohort rules file (None before the cohort package exists)."""
-    try:
-        from ..cohort.rules import DEFAULT_RULES
-    except ImportError:
-        return None
+def _from_rules(rules) -> dict:
+    """The settings that are the cohort rules' own (one source: the rules file)."""
+    cohort, cancer, y = rules.data["cohort"], rules.data["cancer"], rules.data["yield"]
+    return {"cancer": {k: cancer[k] for k in ("icd10_from", "icd10_to", "icd10_except")},
+            "windows_months": tuple(y["windows_months"]),
+            "headline_window_months": y["headline_window_months"],
+            "expected_yield_low": y["band_low"], "expected_yield_high": y["band_high"],
+            "min_n_verdict": y["min_n"],
+            "review_min_criteria": int(cohort["min_criteria"]),
+            "episode_gap_months": int(cohort["episode_lookback_months"])}
+
+
+def default_rules() -> Path:
+    """The shipped cohort rules file."""
     return Path(DEFAULT_RULES)
 
 
 def with_rules(settings: Settings, rules_path: Path) -> tuple[Settings, tuple[str, ...]]:
     """Take the cancer definition, the episode gap and the review rule's min_criteria from the
-    cohort rules file, so that the back-test counts the way the review list does; also return
-    its criterion ids."""
-    try:
-        rules = tomllib.loads(Path(rules_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"rules file {rules_path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"rules file {rules_path} is not valid TOML: {exc}") from None
-    cancer = rules.get("cancer", {})
-    cohort = rules.get("cohort", {})
-    changes = {}
-    if "icd10_from" in cancer:
-        changes["cancer_icd10_from"] = cancer["icd10_from"]
-    if "icd10_to" in cancer:
-        changes["cancer_icd10_to"] = cancer["icd10_to"]
-    if "icd10_except" in cancer:
-        changes["cancer_icd10_except"] = tuple(cancer["icd10_except"])
-    if "min_criteria" in cohort:
-        changes["review_min_criteria"] = int(cohort["min_criteria"])
-    if "episode_lookback_months" in cohort:
-        changes["episode_gap_months"] = int(cohort["episode_lookback_months"])
-    return replace(settings, **changes), tuple(rules.get("criteria", {}))
-
-
-def parse_month(text: str, what: str = "month") -> date:
-    """'YYYY-MM' -> first day of the month; UsageError (exit 2) otherwise."""
-    m = _MONTH.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"{what} {text!r} is not a month: use YYYY-MM, e.g. 2024-03")
-    return date(int(m.group(1)), int(m.group(2)), 1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
-
-
-def month_label(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
+    cohort rules file (loaded and validated by pipeline.cohort.rules), so that the back-test
+    counts the way the review list does; also return its criterion ids."""
+    rules = load_rules(rules_path)
+    return replace(settings, **_from_rules(rules)), tuple(rules.criteria)

@@ -1,10 +1,11 @@
 """Extract facts: the dates of an extract (declared or derived) and what later steps ask about it."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
+from .. import months
 from ..errors import DataRefused, UsageError
+from ..schema import EXTRACT_TABLES
 
 EVENT_DATES = {  # table -> event date column used to derive the extract date
     "contacts": "contact_date", "prescriptions": "prescribed_date", "lab_results": "sample_date",
@@ -15,9 +16,7 @@ EVENT_DATES = {  # table -> event date column used to derive the extract date
 
 def last_complete_month_end(d: dt.date) -> dt.date:
     """Last day of the last complete calendar month on or before `d`."""
-    if d.day == calendar.monthrange(d.year, d.month)[1]:
-        return d
-    return d.replace(day=1) - dt.timedelta(days=1)
+    return d if d == months.last_day(d) else d.replace(day=1) - dt.timedelta(days=1)
 
 
 def max_valid_date(con, parsed: dict[str, str], tables: list[str], today: dt.date) -> dt.date | None:
@@ -71,7 +70,7 @@ def check_declared(dates: dict, derived: list[str], today: dt.date) -> None:
 
 
 def _month(mi: int) -> str:
-    return f"{mi // 12:04d}-{mi % 12 + 1:02d}"
+    return months.fmt(months.from_index(mi))
 
 
 def check_months(con, first_mi: int, last_mi: int, first_data_mi: int | None, window_months: int) -> None:
@@ -93,10 +92,15 @@ def _table_exists(con, name: str) -> bool:
 
 
 def present_tables(con) -> set[str]:
-    """Extract tables that have been ingested (have an `ingest_files` row)."""
-    if not _table_exists(con, "ingest_files"):
-        return set()
-    return {r[0] for r in con.execute("SELECT DISTINCT table_name FROM ingest_files").fetchall()}
+    """Extract tables that were ingested: the canonical tables that have an `ingest_files` row
+    or hold rows. The one answer to "which tables were ingested" for every module."""
+    existing = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main'").fetchall()}
+    ingested = set()
+    if "ingest_files" in existing:
+        ingested = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM ingest_files").fetchall()}
+    return {t.name for t in EXTRACT_TABLES if t.name in existing and (
+        t.name in ingested or con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {t.name} LIMIT 1)").fetchone()[0])}
 
 
 def extract_meta(con) -> dict:

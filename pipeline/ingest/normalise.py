@@ -98,16 +98,16 @@ def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
     raise ValueError(f"{t.name}.{n}: no generic normaliser for kind {kind!r}")
 
 
-def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
+def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], Resolution | None]:
     """Column SQL for every canonical column of `t`, and the extra columns (over the cleaned row
     `c`) that they use: code resolution per distinct (analyte, unit) / (kind, unit) and `_num`."""
     if t.name == "lab_results":
         return _lab_sql(t)
     cols = [column_sql(t, c) for c in t.columns]
-    extra = ""
+    extra = None
     if t.name == "observations":
         kind = case_map("k.kind", codes()["obs_kind"])
-        extra = _resolution(f"{kind} AS r_kind", "kind", kind, "aos_num(c.value)")
+        extra = Resolution(f"{kind} AS r_kind", "kind", kind, "aos_num(c.value)")
         for c in cols:
             if c.name == "kind":
                 c.value = "c.r_kind"
@@ -135,17 +135,27 @@ def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
     return cols, extra
 
 
-def _resolution(resolved: str, code_col: str, analyte: str, num: str) -> str:
-    """Extra columns: codes, units and impossible-value limits resolved once per distinct
-    (code, unit) pair, and `_num`. `analyte`: SQL of the resolved analyte (or kind)."""
-    return (
-        f"(SELECT k.{code_col} AS k_code, k.unit AS k_unit, {resolved}, u.multiply AS r_mul, "
-        f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known, "
-        f"lim.lowest AS r_lowest, lim.highest AS r_highest, lim.below AS r_below, lim.above AS r_above "
-        f"FROM (SELECT DISTINCT {code_col}, unit FROM ({{cleaned}})) k "
-        f"{{join}} LEFT JOIN aos_units u ON u.analyte = {analyte} AND u.unit_key = aos_unit_key(k.unit) "
-        f"LEFT JOIN aos_limits lim ON lim.analyte = u.analyte) r "
-        f"ON r.k_code IS NOT DISTINCT FROM c.{code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit|{num}")
+@dataclass
+class Resolution:
+    """Codes, units and impossible-value limits resolved once per distinct (code, unit) pair
+    (joined to the cleaned row `c` as `r`), and `num`, the SQL of `_num`. `resolved`: the
+    resolved columns; `analyte`: SQL of the resolved analyte (or kind); `lookup`: a join the
+    resolution needs."""
+    resolved: str
+    code_col: str
+    analyte: str
+    num: str
+    lookup: str = ""
+
+    def join(self, cleaned: str) -> str:
+        return (
+            f"(SELECT k.{self.code_col} AS k_code, k.unit AS k_unit, {self.resolved}, u.multiply AS r_mul, "
+            f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known, "
+            f"lim.lowest AS r_lowest, lim.highest AS r_highest, lim.below AS r_below, lim.above AS r_above "
+            f"FROM (SELECT DISTINCT {self.code_col}, unit FROM ({cleaned})) k "
+            f"{self.lookup} LEFT JOIN aos_units u ON u.analyte = {self.analyte} AND u.unit_key = aos_unit_key(k.unit) "
+            f"LEFT JOIN aos_limits lim ON lim.analyte = u.analyte) r "
+            f"ON r.k_code IS NOT DISTINCT FROM c.{self.code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit")
 
 
 def _impossible(value: str) -> list[tuple[str, str]]:
@@ -153,10 +163,10 @@ def _impossible(value: str) -> list[tuple[str, str]]:
     return [(f"{value} < c.r_lowest", "c.r_below"), (f"{value} > c.r_highest", "c.r_above")]
 
 
-def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], str]:
-    extra = _resolution("a.analyte AS r_analyte, coalesce(a.presence_only, true) AS r_presence_only",
-                        "analyte", "a.analyte", "aos_lab_num(c.value)")
-    extra = extra.replace("{join}", "LEFT JOIN aos_analytes a ON a.key = upper(k.analyte)")
+def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], Resolution]:
+    extra = Resolution("a.analyte AS r_analyte, coalesce(a.presence_only, true) AS r_presence_only",
+                       "analyte", "a.analyte", "aos_lab_num(c.value)",
+                       "LEFT JOIN aos_analytes a ON a.key = upper(k.analyte)")
     conv = "(c.r_analyte IS NOT NULL AND NOT c.r_presence_only)"
 
     def converted(expr: str) -> str:
@@ -192,8 +202,7 @@ def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, ta
     cols, extra = table_sql(t)
     cleaned = cleaned_select(t, stg, staged, value_maps)
     if extra:
-        join, num = extra.replace("{join}", "").split("|")
-        base = f"SELECT c.*, r.*, {num} AS _num FROM ({cleaned}) c LEFT JOIN " + join.replace("{cleaned}", cleaned)
+        base = f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN " + extra.join(cleaned)
     else:
         base = cleaned
     # computed values (not bare column references) are replaced by their alias in the checks

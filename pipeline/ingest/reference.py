@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..paths import DATA_DIR, SQL_DIR
+from ..sqlfiles import literal
 
 MACROS_SQL = SQL_DIR / "ingest" / "macros.sql"
 
@@ -102,8 +103,9 @@ def case_map(expr: str, mapping: dict[str, str]) -> str:
     return f"(CASE lower({expr}) {whens} END)"
 
 
-def quote(s: str) -> str:
-    return "'" + str(s).replace("'", "''") + "'"
+def quote(s) -> str:
+    """`s` as a SQL string literal (through `pipeline.sqlfiles.literal`, the one escaper)."""
+    return literal(str(s))
 
 
 def ident(name: str) -> str:

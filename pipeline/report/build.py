@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -10,6 +9,9 @@ import pandas as pd
 from matplotlib.image import imread
 
 from .. import __version__, disclosure, schema
+from ..cohort.rules import install_cancer_macro, load_rules
+from ..ingest.meta import present_tables
+from ..months import parse as parse_yyyy_mm
 from ..errors import DataRefused, UsageError
 from .. import safetext
 from ..sqlfiles import statements
@@ -24,14 +26,10 @@ OPTIONAL_INPUTS = ("referrals", "cancer_diagnoses", "care_units", "quarantine", 
                    "extract_meta")
 RELEASABLE = ("measures", "yield", "yield_sites", "missed_opportunities", "attrition_region",
               "data_quality", "completeness", "cohort_runs")
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_month(month: str) -> date:
-    if not isinstance(month, str) or not MONTH_RE.match(month):
-        raise UsageError(f"--month {month!r}: expected YYYY-MM, e.g. 2025-06")
-    from ..cohort.engine import month_date, parse_month as month_index
-    return month_date(month_index(month))
+    return parse_yyyy_mm(month, "--month")
 
 
 def _tables(con) -> set[str]:
@@ -50,16 +48,11 @@ def _prepare(con, db_path: Path) -> set[str]:
             con.execute(schema.ddl(schema.table(t)).replace(
                 "CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
                 f",\n    PRIMARY KEY ({', '.join(schema.table(t).key)})", ""))
-    ingested = {r[0] for r in con.execute("SELECT DISTINCT table_name FROM ingest_files").fetchall()}
-    present = set()
-    for t in ("referrals", "cancer_diagnoses", "care_units"):
-        if t in have and (t in ingested or con.execute(f"SELECT count(*) > 0 FROM {t}").fetchone()[0]):
-            present.add(t)
-    return present
+    return present_tables(con) & {"referrals", "cancer_diagnoses", "care_units"}
 
 
 def _meta(con) -> dict:
-    cur = con.execute(statements(sql.REPORT_SQL / "extract_meta.sql")[0])
+    cur = con.execute(statements("report/extract_meta.sql")[0])
     row = cur.fetchone()
     if row is None:
         return {}
@@ -93,13 +86,15 @@ def _context(con, db_path: Path, month: date) -> Context:
     return ctx
 
 
-def compute(con, db_path: Path, month: date, suppression: bool = True) -> tuple[Context, dict]:
-    """All releasable tables (pandas), after disclosure control."""
+def compute(con, db_path: Path, month: date, suppression: bool = True,
+            rules=None) -> tuple[Context, dict]:
+    """All releasable tables (pandas), after disclosure control. `rules`: the run's rules
+    (pipeline.cohort.rules.Rules; default the shipped file) - its cancer definition counts."""
     ctx = _context(con, db_path, month)
     ctx.suppression = suppression
     cells = Cells()
-    sql.execute(con, "00_base", cancer_from=ctx.cfg.cancer_from, cancer_to=ctx.cfg.cancer_to,
-                cancer_exclude=list(ctx.cfg.cancer_exclude))
+    install_cancer_macro(con, (rules or load_rules()).data["cancer"])
+    sql.execute(con, "00_base")
     con.register("rpt_cancer_group_df", pd.DataFrame(list(ctx.cfg.cancer_groups)))
     con.execute("CREATE OR REPLACE TEMP TABLE rpt_cancer_group AS SELECT * FROM rpt_cancer_group_df")
     con.unregister("rpt_cancer_group_df")
@@ -185,10 +180,11 @@ REPORT_CSVS = ("measures", "yield", "yield_sites", "missed_opportunities", "attr
 REPORT_WAIT = float(os.environ.get("AOS_LOCK_WAIT", "60"))  # seconds a report waits for a writer
 
 
-def render(con, db_path, month: date, dest: Path, lang: str = "sv", suppression: bool = True) -> None:
+def render(con, db_path, month: date, dest: Path, lang: str = "sv", suppression: bool = True,
+           rules=None) -> None:
     """Compute the report for `month` on `con` and write it into the empty folder `dest`
     (inside `aos run` this is the run's staging folder, in its open transaction)."""
-    ctx, tables = compute(con, Path(db_path), month, suppression)
+    ctx, tables = compute(con, Path(db_path), month, suppression, rules)
     _write(ctx, tables, dest, lang, suppression)
 
 
@@ -200,7 +196,7 @@ def _write(ctx: Context, tables: dict, dest: Path, lang: str, suppression: bool)
 
 
 def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppression: bool = True,
-                 wait: float = REPORT_WAIT, say=None) -> Path:
+                 wait: float = REPORT_WAIT, say=None, rules=None) -> Path:
     """Write report.html, report.xlsx, figures/ and releasable/ for `month` (YYYY-MM).
 
     Reads the database under a shared lock, waiting up to `wait` s for a writer (then Busy,
@@ -219,7 +215,7 @@ def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppressi
         con = dblock.connect(db_path, read_only=True)
         try:
             dblock.check_layout(con, db_path)
-            ctx, tables = compute(con, db_path, m, suppression)
+            ctx, tables = compute(con, db_path, m, suppression, rules)
             with publish.locked(out, db_path, wait=wait, say=say) as o:
                 o.recover(publish.committed_in(con))
                 stage = o.stage(publish.new_run_id())

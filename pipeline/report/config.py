@@ -1,4 +1,8 @@
-"""Report parameters, lab panel and cancer site groups, read from pipeline/data/report/."""
+"""Report parameters, lab panel and cancer site groups, read from pipeline/data/report/.
+
+The cancer definition, the yield windows, band and min_n are not report settings: they are
+the shipped rules file's [cancer] and [yield] sections (pipeline.cohort.rules); the report's SQL uses the macro `is_counted_cancer`
+installed from the rules of the run."""
 from __future__ import annotations
 
 import csv
@@ -6,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..cohort.rules import load_rules
 from ..paths import DATA_DIR
 
 REPORT_DATA = DATA_DIR / "report"
@@ -39,16 +44,18 @@ def load() -> Config:
     with open(REPORT_DATA / "icd10_cancer_groups.csv", encoding="utf-8", newline="") as f:
         groups = tuple(csv.DictReader(f))
     y = rep["yield"]
+    rules = load_rules().data
+    cancer, band = rules["cancer"], rules["yield"]
     return Config(
         trend_months=int(rep["trend"]["months"]),
-        cancer_from=rep["cancer"]["icd10_from"],
-        cancer_to=rep["cancer"]["icd10_to"],
-        cancer_exclude=tuple(rep["cancer"]["exclude"]),
-        windows=tuple(int(w) for w in y["windows_months"]),
-        headline_window=int(y["headline_window"]),
-        band_low=float(y["band_low"]),
-        band_high=float(y["band_high"]),
-        min_n=int(y["min_n"]),
+        cancer_from=cancer["icd10_from"],
+        cancer_to=cancer["icd10_to"],
+        cancer_exclude=tuple(cancer["icd10_except"]),
+        windows=tuple(int(w) for w in band["windows_months"]),
+        headline_window=int(band["headline_window_months"]),
+        band_low=float(band["band_low"]),
+        band_high=float(band["band_high"]),
+        min_n=int(band["min_n"]),
         alpha=float(y["alpha"]),
         lead_time_target_days=int(rep["pathway"]["lead_time_target_days"]),
         referral_within_days=int(rep["pathway"]["referral_within_days"]),

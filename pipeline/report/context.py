@@ -4,23 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from .. import months
 from .config import Config
 
 REGION = ("region", "ALL")
 
 
-def ym(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
+ym = months.fmt
+add_months = months.add
 
 
 def period(first: date, last: date) -> str:
     """A pooled period of months, always as a range (distinct from a single month)."""
     return f"{ym(first)}/{ym(last)}"
-
-
-def add_months(d: date, n: int) -> date:
-    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
-    return date(y, m + 1, 1)
 
 
 @dataclass

@@ -6,7 +6,8 @@ import re
 
 import pandas as pd
 
-from .. import disclosure, reasons
+from .. import reasons
+from ..cohort.outputs import attrition_rows
 from . import sql
 from .cells import Cells
 from .context import Context, ym
@@ -86,28 +87,10 @@ def _attrition(ctx: Context, att: pd.DataFrame) -> list[dict]:
         return [{"month": p, "step_no": r.step_no, "step": r.step, "n_before": r.n_before,
                  "n_excluded": r.n_excluded, "n_after": r.n_after, "suppressed": False}
                 for r in att.itertuples(index=False)]
-    try:
-        from ..cohort.outputs import attrition_rows
-    except ImportError:  # cohort outputs not installed: protect the region rows alone
-        attrition_rows = _region_attrition_rows
     rows = attrition_rows(ctx.con, [p], [])
     return [{"month": m, "step_no": no, "step": step, "n_before": b, "n_excluded": e, "n_after": a,
              "suppressed": bool(s)}
             for m, unit, no, step, b, e, a, s, _ in rows if unit == "ALL"]
-
-
-def _region_attrition_rows(con, months: list[str], _not_evaluable) -> list[tuple]:
-    att = con.execute("SELECT strftime(month, '%Y-%m'), step_no, step, n_before, n_excluded, n_after "
-                      "FROM attrition WHERE care_unit_id = 'ALL' AND strftime(month, '%Y-%m') = ? "
-                      "ORDER BY step_no", [months[0]]).fetchall()
-    cells, groups = {}, []
-    for m, no, _, b, e, a in att:
-        cells[(no - 1, "n")], cells[(no, "e")], cells[(no, "n")] = b, e, a
-        groups.append(((no - 1, "n"), [(no, "e"), (no, "n")]))
-    hidden = disclosure.suppress(cells, groups)
-    return [(m, "ALL", no, step, *[None if k in hidden else cells[k] for k in ((no - 1, "n"), (no, "e"), (no, "n"))],
-             any(k in hidden for k in ((no - 1, "n"), (no, "e"), (no, "n"))), "")
-            for m, no, step, b, e, a in att]
 
 
 def reason_labels(dq: pd.DataFrame, msg) -> pd.DataFrame:

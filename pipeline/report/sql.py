@@ -1,21 +1,19 @@
-"""Run the report SQL in sql/report/ with named parameters."""
+"""The report's SQL files (sql/report/<name>.sql), run through `pipeline.sqlfiles`."""
 from __future__ import annotations
 
 import pandas as pd
 
 from ..paths import SQL_DIR
-from ..sqlfiles import bind, statements
+from ..sqlfiles import run_file
 
 REPORT_SQL = SQL_DIR / "report"
 
 
 def execute(con, name: str, **params) -> None:
     """Run every statement of sql/report/<name>.sql."""
-    for stmt in statements(REPORT_SQL / f"{name}.sql"):
-        con.execute(stmt, bind(stmt, params))
+    run_file(con, f"report/{name}.sql", params)
 
 
 def query(con, name: str, **params) -> pd.DataFrame:
-    """Run the one query of sql/report/<name>.sql and return its rows."""
-    (stmt,) = statements(REPORT_SQL / f"{name}.sql")
-    return con.execute(stmt, bind(stmt, params)).df()
+    """Run sql/report/<name>.sql and return the rows of its (last) query."""
+    return run_file(con, f"report/{name}.sql", params)

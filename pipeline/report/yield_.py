@@ -2,13 +2,13 @@
 Wilson intervals, verdicts, sites, and missed opportunities."""
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from .. import months
 from . import settings, sql
 from .cells import Cells
 from .context import REGION, Context, add_months, period, ym
@@ -65,8 +65,7 @@ def funnel_limits(n, p: float, coverage: float) -> tuple[np.ndarray, np.ndarray]
     return binom.ppf(q, n, p) / n, binom.ppf(1 - q, n, p) / n
 
 
-def last_day(d: date) -> date:
-    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+last_day = months.last_day
 
 
 def window_end(yield_type: str, month: date, w: int) -> date:

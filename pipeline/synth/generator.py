@@ -1,7 +1,6 @@
 """Run the generator: blocks -> chunks -> files in a staging directory -> moved into place."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import shutil
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .. import schema
+from .. import months, schema
 from ..log import progress_bar
 from . import params
 from .block import Context, arrow_schema, generate_block
@@ -40,18 +39,10 @@ def day_number(d: dt.date) -> int:
     return (d - dt.date(1970, 1, 1)).days
 
 
-def last_day(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def shift_months(year: int, month: int, k: int) -> tuple[int, int]:
-    i = year * 12 + (month - 1) + k
-    return i // 12, i % 12 + 1
-
-
 def extract_dates(opt: Options, P: params.Params) -> dict[str, dt.date]:
-    extract_date = last_day(*opt.month_to)
-    reg = last_day(*shift_months(*opt.month_to, -P.cfg["register_lag_months"]))
+    last = dt.date(*opt.month_to, 1)
+    extract_date = months.last_day(last)
+    reg = months.last_day(months.add(last, -P.cfg["register_lag_months"]))
     return {"extract_date": extract_date, "data_complete_until": extract_date,
             "cancer_register_complete_until": reg}
 

@@ -67,14 +67,12 @@ FROM (
     GROUP BY ALL
 );
 
--- Cancer (C00-C97 except C44 by default) and referral events, as patient-months.
+-- Counted cancer (macro is_counted_cancer, sql/cohort/cancer.sql) and referral events, as patient-months.
 CREATE OR REPLACE TEMP TABLE c_cancer_months AS
 SELECT DISTINCT patient_id, mi_of(diagnosis_date) AS mi
 FROM src_cancer_diagnoses
 WHERE diagnosis_date <= {{hi_date}}
-  AND substr(icd10, 1, 3) BETWEEN {{cancer.icd10_from}} AND {{cancer.icd10_to}}
-  AND len(list_filter(CAST({{cancer.icd10_except}} AS VARCHAR[]),
-                      lambda x: starts_with(icd10, x))) = 0;
+  AND is_counted_cancer(icd10);
 
 CREATE OR REPLACE TEMP TABLE c_referral_months AS
 SELECT DISTINCT patient_id, mi_of(event_date) AS mi

@@ -1,11 +1,10 @@
--- Base sets for the report, as temp tables. Parameters: $cancer_from, $cancer_to, $cancer_exclude.
+-- Base sets for the report, as temp tables.
 
--- Cancers that count (SPEC §2): ICD-10 C00-C97 except C44, from the cancer register linkage.
+-- Cancers that count (SPEC §2; macro is_counted_cancer from the rules file), from the cancer register linkage.
 CREATE OR REPLACE TEMP TABLE rpt_cancer AS
 SELECT DISTINCT patient_id, diagnosis_date, icd10
 FROM cancer_diagnoses
-WHERE substr(icd10, 1, 3) BETWEEN $cancer_from AND $cancer_to
-  AND NOT list_contains($cancer_exclude, substr(icd10, 1, 3));
+WHERE is_counted_cancer(icd10);
 
 -- AOS starts (VP810) with the first closing event before the patient's next start.
 -- care_unit_id: the patient's listed unit in the start month, else the current unit.

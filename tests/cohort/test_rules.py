@@ -46,3 +46,29 @@ def test_invalid_rules_are_refused_with_a_clear_message(tmp_path, old, new, mess
 def test_codes_are_normalised(tmp_path):
     r = load_rules(_variant(tmp_path, 'codes = ["R634", "R64"]', 'codes = ["r63.4", "R64"]'))
     assert r.codes("weight_loss") == ["R634", "R64"]
+
+
+def test_ferritin_unit_must_be_the_canonical_unit(tmp_path):
+    from pipeline.cohort.rules import DEFAULT_RULES, load_rules
+    from pipeline.errors import UsageError
+    f = tmp_path / "r.toml"
+    f.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace('ferritin_unit = "µg/L"',
+                                                                   'ferritin_unit = "ng/L"'),
+                 encoding="utf-8")
+    with pytest.raises(UsageError, match=r"\[route\] ferritin_unit"):
+        load_rules(f)
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("band_low = 0.15", "band_low = 0.25", r"\[yield\] band_low"),
+    ("headline_window_months = 6", "headline_window_months = 9", r"\[yield\] headline_window_months"),
+])
+def test_yield_section_is_validated(tmp_path, old, new, where):
+    from pipeline.cohort.rules import DEFAULT_RULES, load_rules
+    from pipeline.errors import UsageError
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    assert old in text
+    f = tmp_path / "r.toml"
+    f.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(UsageError, match=where):
+        load_rules(f)

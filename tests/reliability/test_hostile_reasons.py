@@ -41,7 +41,8 @@ def _examples(reason_sql: str, extra: str) -> list[str]:
 def _templates() -> list[tuple[str, str]]:
     out = []
     for t in schema.EXTRACT_TABLES:
-        cols, extra = normalise.table_sql(t)
+        cols, res = normalise.table_sql(t)
+        extra = res.join("") if res else ""
         for c in cols:
             out += [(f"{t.name}.{c.name}", e) for _, r in c.checks for e in _examples(r, extra)]
         for extract_date in (dt.date(2025, 6, 30), None):

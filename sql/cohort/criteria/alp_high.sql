@@ -1,4 +1,4 @@
--- alp_high: max ALP in R > above (1.9 µkat/L), and no ALP above it in B.
+-- alp_high: max ALP in R > above, and no ALP above it in B.
 WITH cand AS (
     SELECT patient_id, mi, r_max, r_max_date
     FROM c_r_lab

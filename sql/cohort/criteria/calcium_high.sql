@@ -1,5 +1,5 @@
--- calcium_high: albumin-corrected calcium > above (2.60 mmol/L; uncorrected where there is no
---   albumin within 7 days) or ionized calcium > ionized_above (1.35 mmol/L), in R;
+-- calcium_high: albumin-corrected calcium > above (uncorrected where there is no
+--   albumin within 7 days) or ionized calcium > ionized_above, in R;
 --   new = neither form above its limit in B.
 WITH ca AS (
     SELECT patient_id, mi, r_max, best FROM c_r_calcium WHERE r_max > {{calcium_high.above}}

@@ -1,5 +1,5 @@
--- contact_spike: distinct contact days in R >= min_days (4)
---                and >= rise_factor (2) x max(baseline_floor (1), contact days in B x 3/12).
+-- contact_spike: distinct contact days in R >= min_days
+--                and >= rise_factor x max(baseline_floor, contact days in B x R/B months).
 WITH cand AS (
     SELECT patient_id, mi, days, last_date
     FROM c_r_contacts
@@ -22,7 +22,7 @@ scored AS (
     FROM cand c JOIN base b USING (patient_id, mi)
 )
 SELECT mi, patient_id, 'contact_spike' AS criterion, last_date AS evidence_date,
-       CAST(days AS DOUBLE) AS value, threshold, 'days' AS unit,
+       CAST(days AS DOUBLE) AS value, threshold, {{contact_spike.unit}} AS unit,
        format('{} contact days in {} months up to {}, {} in the {} months before (≥ {})',
               days, {{windows.recent_months}}, last_date, b_days, {{windows.baseline_months}},
               fmt(threshold)) AS evidence

@@ -1,6 +1,6 @@
--- drug_rise: >= min_new_substances (3) full ATC codes prescribed in R and not in B,
---   or prescriptions (rows) in R >= min_prescriptions (4)
---      and >= rise_factor (2) x max(baseline_floor (1), prescriptions in B x 3/12).
+-- drug_rise: >= min_new_substances full ATC codes prescribed in R and not in B,
+--   or prescriptions (rows) in R >= min_prescriptions
+--      and >= rise_factor x max(baseline_floor, prescriptions in B x R/B months).
 WITH substances AS (
     SELECT patient_id, mi, count(*) AS n_new, max(fst.d) AS last_date,
            string_agg(item, ', ' ORDER BY item) AS items

@@ -1,5 +1,5 @@
--- hb_low: (min Hb in R < below_female (120) / below_male (130) g/L and no Hb below that limit
---          in B) or (mean Hb in B - min Hb in R >= drop_at_least (15) g/L).
+-- hb_low: (min Hb in R < below_female / below_male and no Hb below that limit
+--          in B) or (mean Hb in B - min Hb in R >= drop_at_least).
 -- Unknown sex (NULL, SPEC §1 v1.1): no limit, so the first branch is not met; the drop applies.
 WITH r AS (
     SELECT l.patient_id, l.mi, l.r_min, l.r_min_date,

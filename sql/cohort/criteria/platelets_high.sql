@@ -1,4 +1,4 @@
--- platelets_high: max platelets in R > above (400 x 10^9/L), and none above it in B.
+-- platelets_high: max platelets in R > above, and none above it in B.
 WITH cand AS (
     SELECT patient_id, mi, r_max, r_max_date
     FROM c_r_lab

@@ -1,6 +1,6 @@
 -- weight_loss: the latest weight in R (day d; several weights on one day = their mean) is
---   >= loss_pct_at_least (5) % below the highest weight from d - 183 to d - 1 days,
---   or a new R63.4 / R64 code in R.
+--   >= loss_pct_at_least % below the highest weight from d - 183 to d - 1 days,
+--   or a new code of the criterion's `codes` in R.
 WITH measured AS (
     SELECT patient_id, mi, latest
     FROM c_r_weight

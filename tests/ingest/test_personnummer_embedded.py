@@ -2,21 +2,12 @@
 same candidates as the Python reference, anywhere in a cell, bounded by non-digits."""
 import random
 
-import duckdb
 import pytest
 
 from pipeline.errors import DataRefused
 from pipeline.ingest import personnummer as pn
-from pipeline.ingest import reference
 
-from .test_personnummer import random_valid, stage
-
-
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
-    reference.install(c)
-    return c
+from .test_personnummer import con, random_valid, stage  # noqa: F401 (con is a fixture)
 
 
 def sql_counts(con, values):

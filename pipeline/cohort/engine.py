@@ -169,7 +169,8 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
         p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)),
                  **{k: c[k] for k in declared})
         t0 = time.perf_counter()
-        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(f"cohort/{relpath}"), p, relpath)
+        relpath = f"cohort/{relpath}"
+        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), p, relpath)
         timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
         say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
 
@@ -246,14 +247,14 @@ def _store_features(con, rules: Rules, params: dict, first_mi: int, last_mi: int
     that the joins stay within the memory limit."""
     text = features_sql(rules)
     sqlfiles.run(con, f"CREATE TABLE IF NOT EXISTS patient_month_features AS {text} LIMIT 0",
-                 dict(params, feat_lo_mi=0, feat_hi_mi=-1), "08_features.sql")
+                 dict(params, feat_lo_mi=0, feat_hi_mi=-1), "cohort/08_features.sql")
     con.execute("DELETE FROM patient_month_features WHERE month IN "
                 "(SELECT month FROM c_months WHERE requested)")
     t0 = time.perf_counter()
     for lo in range(first_mi, last_mi + 1, FEATURE_CHUNK_MONTHS):
         hi = min(lo + FEATURE_CHUNK_MONTHS - 1, last_mi)
         sqlfiles.run(con, f"INSERT INTO patient_month_features BY NAME {text}",
-                     dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "08_features.sql")
+                     dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "cohort/08_features.sql")
     timings["features"] = round(time.perf_counter() - t0, 3)
     say(f"  features: {timings['features']:.1f} s")
 

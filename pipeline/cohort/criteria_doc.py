@@ -11,7 +11,7 @@ from .rules import KINDS, load_rules
 DOC_PATH = REPO_DIR / "docs" / "criteria.md"
 SPEC_DIR = REPO_DIR / "tests" / "cohort" / "spec"
 META = ("description_en", "description_sv", "rationale", "source", "inputs", "authored_by",
-        "authored", "reviewed_by", "reviewed", "unit", "kind")
+        "authored", "reviewed_by", "reviewed", "unit", "kind", "name_sv", "name_en")
 
 HEAD = """\
 # AOS criteria and the monthly review cohort

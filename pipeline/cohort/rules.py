@@ -16,7 +16,7 @@ from ..paths import DATA_DIR
 
 DEFAULT_RULES = DATA_DIR / "rules" / "aos-rules-v1.toml"
 
-META_KEYS = ("description_en", "description_sv", "rationale", "source", "inputs",
+META_KEYS = ("name_sv", "name_en", "description_en", "description_sv", "rationale", "source", "inputs",
              "authored_by", "authored", "reviewed_by", "reviewed")
 # Criterion kinds: kind -> (its SQL template under sql/cohort/, its typed parameters, whether it
 # takes `codes`). A criterion of an existing kind is added by the rules file alone.
@@ -71,6 +71,10 @@ class Rules:
     def codes(self, criterion: str) -> list[str]:
         return list(self.criteria[criterion].get("codes", []))
 
+    def messages(self, lang: str) -> dict[str, str]:
+        """Display names as message keys `criterion_<id>` (lang sv or en), from name_<lang>."""
+        return {f"criterion_{cid}": c[f"name_{lang}"] for cid, c in self.criteria.items()}
+
     def sql_params(self) -> dict[str, object]:
         """Flat `section.key` -> value map for the SQL templates."""
         out: dict[str, object] = {}
@@ -84,8 +88,8 @@ class Rules:
 
     def parameters(self) -> dict:
         """The decision parameters, for the manifest (metadata texts left out)."""
-        skip = {"rationale", "source", "description_en", "description_sv", "authored_by",
-                "authored", "reviewed_by", "reviewed", "title"}
+        skip = {"rationale", "source", "description_en", "description_sv", "name_sv", "name_en",
+                "authored_by", "authored", "reviewed_by", "reviewed", "title"}
         def clean(d):
             return {k: (clean(v) if isinstance(v, dict) else v) for k, v in d.items()
                     if k not in skip}
@@ -154,7 +158,7 @@ def _criterion(path: Path, cid: str, c, canonical: dict) -> None:
     for k in META_KEYS:
         if k not in c:
             _fail(path, where, f"missing key {k!r}")
-    for k in ("description_en", "description_sv"):
+    for k in ("name_sv", "name_en", "description_en", "description_sv"):
         if not isinstance(c[k], str) or not c[k].strip():
             _fail(path, f"{where} {k}", "must be a non-empty text")
     for k in ("authored", "reviewed"):

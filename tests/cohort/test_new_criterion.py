@@ -13,6 +13,8 @@ from pipeline.paths import SAMPLE_DIR
 CRP = """
 [criteria.crp_high]
 kind = "lab_above"
+name_sv = "förhöjt CRP"
+name_en = "raised CRP"
 description_en = "New raised CRP: max CRP in R > 50 mg/L, none above 50 in B"
 description_sv = "Nytillkommet förhöjt CRP"
 rationale = "Test criterion."

@@ -42,6 +42,7 @@ def _variant(tmp_path, old, new):
     ('unit = "µkat/L"', 'unit = "mmol/L"', "[criteria.alp_high] unit: must be 'µkat/L'"),
     ("above = 1.9", 'above = "high"', "[criteria.alp_high] above: must be a finite number"),
     ('label = "ALP"\n', "", "[criteria.alp_high]: missing parameter 'label' (kind lab_above)"),
+    ('name_sv = "feber"\n', "", "[criteria.fever]: missing key 'name_sv'"),
     ('label = "ALP"\n', 'label = "ALP"\nbelow = 1\n', "[criteria.alp_high]: unknown key(s) below"),
     ("[criteria.hb_low]", "[criteria.hb_low2]", "kind 'hb_low' is for exactly one criterion"),
     ("codes = [\"R53\"]", "codes = [\"53\"]", "not an ICD-10 code"),
@@ -84,3 +85,16 @@ def test_yield_section_is_validated(tmp_path, old, new, where):
     f.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(UsageError, match=where):
         load_rules(f)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_criterion_display_names_come_from_the_rules_file(lang):
+    """name_<lang> of each criterion gives the message key criterion_<id>; the catalogue's
+    copies (kept for the report until it reads Rules.messages) say the same."""
+    import tomllib
+
+    from pipeline.paths import DATA_DIR
+    names = load_rules().messages(lang)
+    assert set(names) == {f"criterion_{c}" for c in SPEC_CRITERIA}
+    catalogue = tomllib.loads((DATA_DIR / "messages" / f"{lang}.toml").read_text(encoding="utf-8"))
+    assert {k: v for k, v in catalogue.items() if k.startswith("criterion_")} == names

@@ -6,12 +6,12 @@ import ast
 from pathlib import Path
 
 from ..paths import REPO_DIR
-from .rules import load_rules
+from .rules import KINDS, load_rules
 
 DOC_PATH = REPO_DIR / "docs" / "criteria.md"
 SPEC_DIR = REPO_DIR / "tests" / "cohort" / "spec"
 META = ("description_en", "description_sv", "rationale", "source", "inputs", "authored_by",
-        "authored", "reviewed_by", "reviewed", "unit")
+        "authored", "reviewed_by", "reviewed", "unit", "kind", "name_sv", "name_en")
 
 HEAD = """\
 # AOS criteria and the monthly review cohort
@@ -48,6 +48,13 @@ same pass). A criterion whose input tables were not ingested is **not evaluable*
 `cohort_runs.not_evaluable`, the manifest and `releasable/attrition.csv`, never "not met".
 
 ## Criteria
+
+Each criterion is a section `[criteria.<id>]` of the rules file with a `kind`
+(`pipeline/cohort/rules.py` `KINDS`: the kind's SQL template and its typed parameters), checked
+when the rules load. A criterion of an existing kind is added by the rules file alone: kind
+`lab_above` (`analyte`, `label`, `above`, `unit` = the analyte's canonical unit) or `new_code`
+(`codes`). The engine runs every declared criterion; `patient_month_features` gets one flag
+column per criterion and an `<analyte>_max_r` column per `lab_above` analyte.
 """
 
 FEATURES = """
@@ -67,7 +74,7 @@ there was nothing in R.
 | contact_days_r | distinct contact days in R |
 | prescriptions_r | prescription rows in R |
 | new_substances_r | full ATC codes prescribed in R and not in B |
-| alp_max_r, esr_max_r, platelets_max_r, calcium_ionized_max_r | highest value in R |
+| alp_max_r, esr_max_r, platelets_max_r, calcium_ionized_max_r | highest value in R (and `<analyte>_max_r` of any other `lab_above` analyte) |
 | calcium_corrected_max_r | highest albumin-corrected (else uncorrected) calcium in R |
 | hb_min_r, ferritin_min_r | lowest value in R |
 | weight_latest_r | latest daily mean weight in R (kg) |
@@ -161,6 +168,7 @@ def render(rules=None) -> str:
         lines += [
             f"### `{cid}` — {crit['description_sv']}", "",
             crit["description_en"], "",
+            f"- kind: `{crit['kind']}` (template `sql/cohort/{KINDS[crit['kind']][0]}`)",
             f"- parameters: " + ", ".join(f"`{k} = {v}`" for k, v in params.items()),
             f"- input tables: {', '.join(crit['inputs'])}" + (f"; unit {crit['unit']}" if "unit" in crit else ""),
             f"- rationale: {crit['rationale']}",

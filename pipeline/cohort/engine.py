@@ -11,13 +11,13 @@ import time
 from .. import months, schema, sqlfiles
 from ..errors import UsageError
 from ..ingest.meta import check_months, present_tables
-from .rules import CODE_CRITERIA, CRITERIA_PARAMS, Rules, install_cancer_macro
+from .rules import KINDS, Rules, install_cancer_macro
 
 STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
           "04_eligibility.sql", "05_recent_window.sql")
-CRITERION_FILES = {cid: f"criteria/{cid}.sql" for cid in CRITERIA_PARAMS}
-for _cid in ("malaise_fatigue", "appetite_loss", "fever", "pain"):
-    CRITERION_FILES[_cid] = "criteria/new_code.sql"
+# Analytes read whatever the criteria: hb_low, esr_high, calcium_high and the route use them;
+# each lab_above criterion adds its own.
+FIXED_ANALYTES = ("esr", "hb", "ferritin", "calcium_ionized")
 # Event tables and their dates: the first month with data decides baseline_incomplete.
 EVENT_DATES = {"contacts": "contact_date", "lab_results": "sample_date",
                "prescriptions": "prescribed_date", "diagnoses": "diagnosis_date",
@@ -89,6 +89,8 @@ def sql_params(rules: Rules, first_mi: int, last_mi: int) -> dict:
         "baseline.from_offset": r + b - 1, "baseline.to_offset": r,
         "r_first_mi": first_mi - (r - 1),
         "weight_loss.codes_text": "/".join(rules.codes("weight_loss")),
+        "lab_analytes": sorted(set(FIXED_ANALYTES) | {c["analyte"] for c in rules.criteria.values()
+                                                      if c["kind"] == "lab_above"}),
     })
     return p
 
@@ -151,7 +153,7 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     con.executemany("INSERT INTO c_month_list VALUES (?, ?)",
                     [(mi, mi >= first_mi) for mi in range(calc_first, last_mi + 1)])
     con.execute("CREATE OR REPLACE TEMP TABLE c_code_groups (grp VARCHAR, prefix VARCHAR)")
-    groups = [(cid, code) for cid in CODE_CRITERIA for code in rules.codes(cid)]
+    groups = [(cid, code) for cid in rules.criteria for code in rules.codes(cid)]
     con.executemany("INSERT INTO c_code_groups VALUES (?, ?)", groups)
 
     for stage in STAGES:
@@ -160,12 +162,15 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
     con.execute("""CREATE OR REPLACE TEMP TABLE c_criteria (
         mi INTEGER, patient_id INTEGER, criterion VARCHAR, evidence_date DATE,
         value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR)""")
-    for cid, relpath in CRITERION_FILES.items():
+    for cid, c in rules.criteria.items():
         if cid in ev["not_evaluable"]:
             continue
-        p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)))
+        relpath, declared, _ = KINDS[c["kind"]]
+        p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)),
+                 **{k: c[k] for k in declared})
         t0 = time.perf_counter()
-        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(f"cohort/{relpath}"), p, relpath)
+        relpath = f"cohort/{relpath}"
+        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), p, relpath)
         timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
         say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
 
@@ -186,7 +191,7 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
         con.execute("BEGIN TRANSACTION")
     try:
         sqlfiles.run_file(con, "cohort/tables.sql", store)
-        _store_features(con, params, first_mi, last_mi, say, timings)
+        _store_features(con, rules, params, first_mi, last_mi, say, timings)
         sqlfiles.run_file(con, "cohort/09_store.sql", store)
         if own_transaction:
             con.execute("COMMIT")
@@ -217,19 +222,39 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
 FEATURE_CHUNK_MONTHS = 6
 
 
-def _store_features(con, params: dict, first_mi: int, last_mi: int, say, timings) -> None:
+def features_sql(rules: Rules) -> str:
+    """08_features.sql with its per-criterion parts generated from the registry: one flag per
+    criterion, and the R-window maximum of each lab_above analyte."""
+    ids = list(rules.criteria)
+    analytes = sorted({c["analyte"] for c in rules.criteria.values() if c["kind"] == "lab_above"})
+    q = sqlfiles.literal
+    parts = {  # each part ends where the next column starts (criterion ids are [a-z0-9_])
+        "lab_max": "".join(f'max(r_max) FILTER (WHERE analyte = {q(a)}) AS "{a}_max_r",\n           '
+                           for a in analytes),
+        "lab_cols": "".join(f'v."{a}_max_r", ' for a in analytes),
+        "flags": "".join(f'bool_or(criterion = {q(c)}) AS "{c}",\n           ' for c in ids),
+        "flag_cols": "".join(f'coalesce(f."{c}", false) AS "{c}",\n       ' for c in ids),
+    }
+    text = sqlfiles.load("cohort/08_features.sql")
+    for name, sql in parts.items():
+        text = text.replace(f"/*{name}*/", sql)
+    return text
+
+
+def _store_features(con, rules: Rules, params: dict, first_mi: int, last_mi: int, say,
+                    timings) -> None:
     """Replace the features of months first..last, inserted a few months per statement so
     that the joins stay within the memory limit."""
-    text = sqlfiles.load("cohort/08_features.sql")
+    text = features_sql(rules)
     sqlfiles.run(con, f"CREATE TABLE IF NOT EXISTS patient_month_features AS {text} LIMIT 0",
-                 dict(params, feat_lo_mi=0, feat_hi_mi=-1), "08_features.sql")
+                 dict(params, feat_lo_mi=0, feat_hi_mi=-1), "cohort/08_features.sql")
     con.execute("DELETE FROM patient_month_features WHERE month IN "
                 "(SELECT month FROM c_months WHERE requested)")
     t0 = time.perf_counter()
     for lo in range(first_mi, last_mi + 1, FEATURE_CHUNK_MONTHS):
         hi = min(lo + FEATURE_CHUNK_MONTHS - 1, last_mi)
         sqlfiles.run(con, f"INSERT INTO patient_month_features BY NAME {text}",
-                     dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "08_features.sql")
+                     dict(params, feat_lo_mi=lo, feat_hi_mi=hi), "cohort/08_features.sql")
     timings["features"] = round(time.perf_counter() - t0, 3)
     say(f"  features: {timings['features']:.1f} s")
 

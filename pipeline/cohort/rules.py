@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,25 +16,36 @@ from ..paths import DATA_DIR
 
 DEFAULT_RULES = DATA_DIR / "rules" / "aos-rules-v1.toml"
 
-META_KEYS = ("description_en", "description_sv", "rationale", "source", "inputs",
+META_KEYS = ("name_sv", "name_en", "description_en", "description_sv", "rationale", "source", "inputs",
              "authored_by", "authored", "reviewed_by", "reviewed")
-# Criterion id -> its numeric parameters (all required). Order = display order.
-CRITERIA_PARAMS: dict[str, tuple[str, ...]] = {
-    "contact_spike": ("min_days", "rise_factor", "baseline_floor"),
-    "drug_rise": ("min_new_substances", "min_prescriptions", "rise_factor", "baseline_floor"),
-    "alp_high": ("above",),
-    "calcium_high": ("above", "ionized_above", "albumin_reference", "albumin_factor",
-                     "albumin_max_days"),
-    "hb_low": ("below_female", "below_male", "drop_at_least"),
-    "esr_high": ("age_offset_male", "age_offset_female", "age_divisor"),
-    "platelets_high": ("above",),
-    "weight_loss": ("loss_pct_at_least", "lookback_days"),
-    "malaise_fatigue": (),
-    "appetite_loss": (),
-    "fever": (),
-    "pain": (),
+# Criterion kinds: kind -> (its SQL template under sql/cohort/, its typed parameters, whether it
+# takes `codes`). A criterion of an existing kind is added by the rules file alone.
+INT, FLOAT, TEXT = "integer", "number", "text"
+KINDS: dict[str, tuple[str, dict[str, str], bool]] = {
+    "contact_spike": ("criteria/contact_spike.sql",
+                      {"min_days": INT, "rise_factor": FLOAT, "baseline_floor": FLOAT, "unit": TEXT},
+                      False),
+    "drug_rise": ("criteria/drug_rise.sql",
+                  {"min_new_substances": INT, "min_prescriptions": INT, "rise_factor": FLOAT,
+                   "baseline_floor": FLOAT}, False),
+    "lab_above": ("criteria/lab_above.sql",
+                  {"analyte": TEXT, "label": TEXT, "above": FLOAT, "unit": TEXT}, False),
+    "calcium_high": ("criteria/calcium_high.sql",
+                     {"above": FLOAT, "ionized_above": FLOAT, "albumin_reference": FLOAT,
+                      "albumin_factor": FLOAT, "albumin_max_days": INT, "unit": TEXT}, False),
+    "hb_low": ("criteria/hb_low.sql",
+               {"below_female": FLOAT, "below_male": FLOAT, "drop_at_least": FLOAT, "unit": TEXT}, False),
+    "esr_high": ("criteria/esr_high.sql",
+                 {"age_offset_male": FLOAT, "age_offset_female": FLOAT, "age_divisor": FLOAT,
+                  "unit": TEXT},
+                 False),
+    "weight_loss": ("criteria/weight_loss.sql",
+                    {"loss_pct_at_least": FLOAT, "lookback_days": INT, "unit": TEXT}, True),
+    "new_code": ("criteria/new_code.sql", {}, True),
 }
-CODE_CRITERIA = ("weight_loss", "malaise_fatigue", "appetite_loss", "fever", "pain")
+# Kinds whose SQL names its criterion id: exactly one criterion each, of the same id.
+SINGLE_KINDS = ("contact_spike", "drug_rise", "calcium_high", "hb_low", "esr_high", "weight_loss")
+CRITERION_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 SECTIONS: dict[str, tuple[str, ...]] = {
     "windows": ("recent_months", "baseline_months"),
     "cohort": ("min_age", "min_criteria", "known_cancer_lookback_months",
@@ -59,6 +71,10 @@ class Rules:
     def codes(self, criterion: str) -> list[str]:
         return list(self.criteria[criterion].get("codes", []))
 
+    def messages(self, lang: str) -> dict[str, str]:
+        """Display names as message keys `criterion_<id>` (lang sv or en), from name_<lang>."""
+        return {f"criterion_{cid}": c[f"name_{lang}"] for cid, c in self.criteria.items()}
+
     def sql_params(self) -> dict[str, object]:
         """Flat `section.key` -> value map for the SQL templates."""
         out: dict[str, object] = {}
@@ -72,8 +88,8 @@ class Rules:
 
     def parameters(self) -> dict:
         """The decision parameters, for the manifest (metadata texts left out)."""
-        skip = {"rationale", "source", "description_en", "description_sv", "authored_by",
-                "authored", "reviewed_by", "reviewed", "title"}
+        skip = {"rationale", "source", "description_en", "description_sv", "name_sv", "name_en",
+                "authored_by", "authored", "reviewed_by", "reviewed", "title"}
         def clean(d):
             return {k: (clean(v) if isinstance(v, dict) else v) for k, v in d.items()
                     if k not in skip}
@@ -129,6 +145,51 @@ def _yield(path: Path, y) -> None:
     _number(path, "[yield] min_n", y["min_n"], integer=True, minimum=1)
 
 
+def _criterion(path: Path, cid: str, c, canonical: dict) -> None:
+    """Check one [criteria.<id>] declaration against its kind; normalise its codes."""
+    where = f"[criteria.{cid}]"
+    if not CRITERION_ID.fullmatch(cid):
+        _fail(path, where, "the id must be lower-case letters, digits and _ (a letter first)")
+    if not isinstance(c, dict):
+        _fail(path, where, "must be a table")
+    if c.get("kind") not in KINDS:
+        _fail(path, f"{where} kind", f"must be one of {', '.join(KINDS)}, got {c.get('kind')!r}")
+    _, params, takes_codes = KINDS[c["kind"]]
+    for k in META_KEYS:
+        if k not in c:
+            _fail(path, where, f"missing key {k!r}")
+    for k in ("name_sv", "name_en", "description_en", "description_sv"):
+        if not isinstance(c[k], str) or not c[k].strip():
+            _fail(path, f"{where} {k}", "must be a non-empty text")
+    for k in ("authored", "reviewed"):
+        if not isinstance(c[k], dt.date):
+            _fail(path, f"{where} {k}", "must be a date (YYYY-MM-DD)")
+    bad = [t for t in c["inputs"] if t not in OPTIONAL_TABLES]
+    if bad or not c["inputs"]:
+        _fail(path, f"{where} inputs", f"unknown table(s) {bad}")
+    extra = set(c) - set(META_KEYS) - set(params) - {"kind"} - ({"codes"} if takes_codes else set())
+    if extra:
+        _fail(path, where, f"unknown key(s) {', '.join(sorted(extra))} for kind {c['kind']}")
+    for k, typ in params.items():
+        if k not in c:
+            _fail(path, where, f"missing parameter {k!r} (kind {c['kind']})")
+        if typ == TEXT:
+            if not isinstance(c[k], str) or not c[k].strip():
+                _fail(path, f"{where} {k}", "must be a non-empty text")
+        else:
+            _number(path, f"{where} {k}", c[k], integer=typ == INT, maximum=MAXIMUM.get(k, math.inf))
+    if c["kind"] == "lab_above":
+        if c["analyte"] not in canonical:
+            _fail(path, f"{where} analyte", f"unknown analyte {c['analyte']!r} (see units.csv)")
+        if c["unit"] != canonical[c["analyte"]]:
+            _fail(path, f"{where} unit", f"must be {canonical[c['analyte']]!r}, the canonical unit "
+                  f"of {c['analyte']}")
+    if takes_codes:
+        if not c.get("codes"):
+            _fail(path, where, "missing 'codes' (a list of ICD-10 prefixes)")
+        c["codes"] = [_code(path, f"{where} codes", x) for x in c["codes"]]
+
+
 def validate(path: Path, data: dict) -> dict:
     for key in ("version", "authored_by", "authored", "reviewed_by", "reviewed", "source"):
         if key not in data:
@@ -160,35 +221,15 @@ def validate(path: Path, data: dict) -> dict:
     crit = data.get("criteria")
     if not isinstance(crit, dict):
         _fail(path, "[criteria]", "missing section")
-    unknown = sorted(set(crit) - set(CRITERIA_PARAMS))
-    if unknown:
-        _fail(path, "[criteria]", f"unknown criterion {', '.join(unknown)}; known: "
-              f"{', '.join(CRITERIA_PARAMS)}")
-    missing = [c for c in CRITERIA_PARAMS if c not in crit]
-    if missing:
-        _fail(path, "[criteria]", f"missing criterion {', '.join(missing)}")
-    for cid, params in CRITERIA_PARAMS.items():
-        c = crit[cid]
-        for k in META_KEYS:
-            if k not in c:
-                _fail(path, f"[criteria.{cid}]", f"missing key {k!r}")
-        for k in ("authored", "reviewed"):
-            if not isinstance(c[k], dt.date):
-                _fail(path, f"[criteria.{cid}] {k}", "must be a date (YYYY-MM-DD)")
-        bad = [t for t in c["inputs"] if t not in OPTIONAL_TABLES]
-        if bad or not c["inputs"]:
-            _fail(path, f"[criteria.{cid}] inputs", f"unknown table(s) {bad}")
-        for k in params:
-            if k not in c:
-                _fail(path, f"[criteria.{cid}]", f"missing parameter {k!r}")
-            _number(path, f"[criteria.{cid}] {k}", c[k],
-                    integer=k in ("min_days", "min_new_substances", "min_prescriptions",
-                                  "albumin_max_days", "lookback_days"),
-                    maximum=MAXIMUM.get(k, math.inf))
-        if cid in CODE_CRITERIA:
-            if not c.get("codes"):
-                _fail(path, f"[criteria.{cid}]", "missing 'codes' (a list of ICD-10 prefixes)")
-            c["codes"] = [_code(path, f"[criteria.{cid}] codes", x) for x in c["codes"]]
+    if not crit:
+        _fail(path, "[criteria]", "no criterion declared")
+    for cid, c in crit.items():
+        _criterion(path, cid, c, canonical)
+    for kind in SINGLE_KINDS:
+        ids = [cid for cid, c in crit.items() if c["kind"] == kind]
+        if ids != [kind]:
+            _fail(path, f"[criteria.{(ids or [kind])[0]}] kind", f"kind {kind!r} is for exactly "
+                  f"one criterion, {kind!r}; add others as kind lab_above or new_code")
     return data
 
 

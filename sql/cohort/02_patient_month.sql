@@ -33,11 +33,12 @@ SELECT patient_id, item, mi, first_date,
 FROM c_rx_item_months;
 
 -- Lab results, read once: the analytes the criteria, the route and the calcium correction
--- use (albumin from N days before lo_date, for the correction).
+-- use (albumin from N days before lo_date, for the correction). lab_analytes: the engine's
+-- fixed ones plus the analyte of each lab_above criterion.
 CREATE OR REPLACE TEMP TABLE c_labs AS
 SELECT DISTINCT *
 FROM src_lab_results
-WHERE analyte IN ('alp', 'esr', 'platelets', 'hb', 'ferritin', 'calcium_ionized', 'calcium', 'albumin')
+WHERE list_contains({{lab_analytes}} || ['calcium', 'albumin'], analyte)
   AND sample_date BETWEEN {{lo_date}} - {{calcium_high.albumin_max_days}} AND {{hi_date}}
   AND value IS NOT NULL;
 
@@ -48,7 +49,7 @@ SELECT patient_id, analyte, mi_of(sample_date) AS mi,
        min(value) AS vmin, arg_min(sample_date, min_key(value, sample_date)) AS vmin_date,
        sum(value) AS vsum, count(*) AS n
 FROM c_labs
-WHERE analyte IN ('alp', 'esr', 'platelets', 'hb', 'ferritin', 'calcium_ionized')
+WHERE list_contains({{lab_analytes}}, analyte)
   AND sample_date >= {{lo_date}}
 GROUP BY ALL;
 

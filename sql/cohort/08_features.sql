@@ -4,13 +4,13 @@
 -- The store step inserts this SELECT into patient_month_features a few months at a time
 -- (months feat_lo_mi .. feat_hi_mi), which bounds the memory of the joins. Every R-window
 -- table is unique per (patient, month), so this is a chain of joins on integer keys.
+-- The engine (features_sql) fills the lab_max and lab_cols markers (R max of each lab_above
+-- analyte) and the flags and flag_cols markers (one flag per criterion) from the rules file.
 WITH labs AS (  -- one row per patient-month from the per-analyte R values
     SELECT patient_id, mi,
-           max(r_max) FILTER (WHERE analyte = 'alp') AS alp_max_r,
-           max(r_max) FILTER (WHERE analyte = 'calcium_ionized') AS calcium_ionized_max_r,
+           /*lab_max*/max(r_max) FILTER (WHERE analyte = 'calcium_ionized') AS calcium_ionized_max_r,
            min(r_min) FILTER (WHERE analyte = 'hb') AS hb_min_r,
            max(r_max) FILTER (WHERE analyte = 'esr') AS esr_max_r,
-           max(r_max) FILTER (WHERE analyte = 'platelets') AS platelets_max_r,
            min(r_min) FILTER (WHERE analyte = 'ferritin') AS ferritin_min_r
     FROM c_r_lab
     WHERE mi BETWEEN {{feat_lo_mi}} AND {{feat_hi_mi}}
@@ -24,19 +24,7 @@ new_substances AS (
 ),
 flags AS (  -- few rows: met criteria and the review list
     SELECT c.patient_id, c.mi,
-           bool_or(criterion = 'contact_spike') AS contact_spike,
-           bool_or(criterion = 'drug_rise') AS drug_rise,
-           bool_or(criterion = 'alp_high') AS alp_high,
-           bool_or(criterion = 'calcium_high') AS calcium_high,
-           bool_or(criterion = 'hb_low') AS hb_low,
-           bool_or(criterion = 'esr_high') AS esr_high,
-           bool_or(criterion = 'platelets_high') AS platelets_high,
-           bool_or(criterion = 'weight_loss') AS weight_loss,
-           bool_or(criterion = 'malaise_fatigue') AS malaise_fatigue,
-           bool_or(criterion = 'appetite_loss') AS appetite_loss,
-           bool_or(criterion = 'fever') AS fever,
-           bool_or(criterion = 'pain') AS pain,
-           count(*) AS n_criteria,
+           /*flags*/count(*) AS n_criteria,
            bool_or(r.patient_id IS NOT NULL) AS on_review_list
     FROM c_criteria_ok c
     LEFT JOIN c_review r ON r.patient_id = c.patient_id AND r.mi = c.mi
@@ -48,22 +36,10 @@ SELECT m.month, i.patient_id, b.age, b.sex, b.care_unit_id, b.prior_cancer,
        CAST(coalesce(rc.days, 0) AS INTEGER) AS contact_days_r,
        CAST(coalesce(rx.n, 0) AS INTEGER) AS prescriptions_r,
        CAST(coalesce(ns.n, 0) AS INTEGER) AS new_substances_r,
-       v.alp_max_r, ca.r_max AS calcium_corrected_max_r, v.calcium_ionized_max_r,
-       v.hb_min_r, v.esr_max_r, v.platelets_max_r, v.ferritin_min_r,
+       /*lab_cols*/ca.r_max AS calcium_corrected_max_r, v.calcium_ionized_max_r,
+       v.hb_min_r, v.esr_max_r, v.ferritin_min_r,
        w.latest.w AS weight_latest_r, w.latest.loss_pct AS weight_loss_pct_r,
-       coalesce(f.contact_spike, false) AS contact_spike,
-       coalesce(f.drug_rise, false) AS drug_rise,
-       coalesce(f.alp_high, false) AS alp_high,
-       coalesce(f.calcium_high, false) AS calcium_high,
-       coalesce(f.hb_low, false) AS hb_low,
-       coalesce(f.esr_high, false) AS esr_high,
-       coalesce(f.platelets_high, false) AS platelets_high,
-       coalesce(f.weight_loss, false) AS weight_loss,
-       coalesce(f.malaise_fatigue, false) AS malaise_fatigue,
-       coalesce(f.appetite_loss, false) AS appetite_loss,
-       coalesce(f.fever, false) AS fever,
-       coalesce(f.pain, false) AS pain,
-       CAST(coalesce(f.n_criteria, 0) AS INTEGER) AS n_criteria,
+       /*flag_cols*/CAST(coalesce(f.n_criteria, 0) AS INTEGER) AS n_criteria,
        coalesce(f.on_review_list, false) AS on_review_list
 FROM c_base b
 JOIN c_months m ON m.mi = b.mi AND m.requested

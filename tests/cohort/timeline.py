@@ -39,16 +39,19 @@ def parse(text: str) -> tuple[list[str], list[list[str | None]]]:
     return header, rows
 
 
-def insert(con, table: str, text: str) -> None:
+def insert(con, table: str, text: str, own_units: bool = False) -> None:
     header, rows = parse(text)
     cols = list(header)
     extra = {k: v for k, v in DEFAULTS.get(table, {}).items() if k not in cols}
+    own_units = own_units and "care_unit_id" in extra
     if table in ("lab_results", "observations") and "unit" not in cols:
         key = "analyte" if table == "lab_results" else "kind"
         extra["unit"] = None
     names = cols + list(extra)
     for row in rows:
         values = dict(zip(cols, row), **extra)
+        if own_units:
+            values["care_unit_id"] = "U-" + values["patient_id"]
         if "unit" in extra:
             values["unit"] = UNITS.get(values["analyte" if table == "lab_results" else "kind"], "x")
         marks = ", ".join("?" for _ in names)
@@ -58,11 +61,13 @@ def insert(con, table: str, text: str) -> None:
                 [table, f"{table}.csv", len(rows), len(rows)])
 
 
-def make_db(table_data: dict[str, str], path: str = ":memory:"):
+def make_db(table_data: dict[str, str], path: str = ":memory:", own_units: bool = False):
+    """own_units: a patient without a given care unit gets one of its own (U-<patient_id>), so
+    that the per-unit `attrition` tells each patient's exclusion step."""
     con = duckdb.connect(path)
     schema.create_all(con)
     for table, text in table_data.items():
-        insert(con, table, text)
+        insert(con, table, text, own_units)
     for table in schema.REQUIRED_TABLES:  # required tables count as ingested, even if empty
         if table not in table_data:
             con.execute("INSERT INTO ingest_files VALUES ('test', ?, ?, 'x', 0, 0, 0, 0, now())",
@@ -86,11 +91,22 @@ def criteria_by_patient(con, month: str) -> dict[str, set[str]]:
 
 
 def exclusions(con, month: str) -> dict[str, int]:
-    """patient -> first exclusion step (0 = passed) for `month`, from the last computation."""
-    return dict(con.execute(
-        "SELECT i.patient_id, excluded_at FROM c_base b JOIN c_months USING (mi) "
-        "JOIN c_ids i ON i.pid = b.patient_id "
-        "WHERE strftime(month, '%Y-%m') = ?", [month]).fetchall())
+    """patient -> first exclusion step (0 = passed) for `month`, from the public `attrition`
+    of the patient's own care unit (make_db own_units); step 6 (too few criteria) is no
+    exclusion. Checked against `eligible_adults` (steps 4, 5 and passed) and `criteria_met`."""
+    rows = con.execute(
+        "SELECT p.patient_id, coalesce(max(a.step_no) FILTER (WHERE a.n_excluded > 0 "
+        "AND a.step_no < 6), 0), count_if(a.n_excluded > 0 AND a.step_no < 6), "
+        "count(DISTINCT p.care_unit_id) "
+        "FROM patients p JOIN attrition a ON a.care_unit_id = p.care_unit_id "
+        "WHERE strftime(a.month, '%Y-%m') = ? GROUP BY p.patient_id", [month]).fetchall()
+    assert all(n <= 1 and units == 1 for _, _, n, units in rows), "one patient per care unit"
+    steps = {pid: step for pid, step, _, _ in rows}
+    eligible = {r[0] for r in con.execute(
+        "SELECT patient_id FROM eligible_adults WHERE strftime(month, '%Y-%m') = ?", [month]).fetchall()}
+    assert {p for p, s in steps.items() if s in (0, 4, 5)} == eligible
+    assert set(criteria_by_patient(con, month)) <= {p for p, s in steps.items() if s == 0}
+    return steps
 
 
 def review(con, month: str) -> dict[str, tuple]:
@@ -127,12 +143,12 @@ def patient_ids(table_data: dict[str, str]) -> list[str]:
     return ids
 
 
-def build(case: Case, path: str = ":memory:"):
+def build(case: Case, path: str = ":memory:", own_units: bool = True):
     data = dict(case.table_data)
     if "patients" not in data:
         rows = "\n".join(f"{p} | 1960 | F" for p in patient_ids(data))
         data = {"patients": "patient_id | birth_year | sex\n" + rows, **data}
-    return make_db(data, path)
+    return make_db(data, path, own_units)
 
 
 def check(case: Case, rules=None) -> dict:

@@ -17,10 +17,8 @@ EXPLAINED = {duckdb.StatementType.SELECT, duckdb.StatementType.INSERT,
              duckdb.StatementType.CREATE}
 FIRST, LAST = "2024-11", "2025-03"
 # Files not run through sqlfiles.run (ingest/macros.sql is executed whole by the ingest,
-# extract_meta.sql through sqlfiles.statements by the report; review_by_unit.sql is read by
-# nothing since the API takes the report's cells): explained on the resulting database.
-DIRECT = {"ingest/macros.sql": {}, "report/extract_meta.sql": {},
-          "evaluate/api/review_by_unit.sql": {"month": dt.date(2025, 3, 1)}}
+# extract_meta.sql through sqlfiles.statements by the report): explained on the resulting database.
+DIRECT = {"ingest/macros.sql": {}, "report/extract_meta.sql": {}}
 
 
 def explain_then_run(seen: dict):

@@ -123,7 +123,7 @@ def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0)
     """A rolling pooled measures row: counts rounded (settings rolling_round_to), the ratio
     from the rounded counts, so that consecutive releases cannot be subtracted."""
     base = settings.load().round_to
-    r = row(cells, measure, p, *REGION, num=num, den=den)
+    r = row(cells, measure, p, *REGION, num=num, den=den, pooled=True)
     n, d = settings.round_count(r["numerator"], base), settings.round_count(r["denominator"], base)
     r.update(numerator=n, denominator=d,
              ratio=None if r["suppressed"] or not d else round(n / d * scale, 4))
@@ -162,5 +162,6 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
             den = key("aos_starts", p) if r.starts == total else key(
                 "panel:applicable:" + r.test_id, p, "lab_test", r.test_id)
             rows.append(row(cells, "panel_test_missing_share", p, "lab_test", r.test_id,
-                            num=key("panel:missing:" + r.test_id, p, "lab_test", r.test_id), den=den))
+                            num=key("panel:missing:" + r.test_id, p, "lab_test", r.test_id), den=den,
+                            pooled=True))
     return rows

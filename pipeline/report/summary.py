@@ -42,7 +42,7 @@ def _rate_item(b: Builder, ctx: Context, measure: str, label: str, link: str) ->
     i = b.measure_idx(measure, m)
     value = b.num("measures", i, "ratio", 2) if i is not None else Cell("–")
     reg = df[(df.measure == measure) & (df.group_type == "region") & (df.month < m)
-             & ~df.month.str.contains("/")].sort_values("month").tail(TREND_MONTHS)
+             & ~df.pooled].sort_values("month").tail(TREND_MONTHS)
     now = df.at[i, "ratio"] if i is not None else None
     a = arrow(now, reg.ratio.tolist())
     return Item(b.msg(label), value, b.msg("sum_per_1000_detail", month=m), "", "info", a,
@@ -68,7 +68,7 @@ def _rolling_rate_item(b: Builder, ctx: Context) -> Item | None:
 def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
     y, w = b.t["yield"], ctx.cfg.headline_window
     hit = y.index[(y.yield_type == t) & (y.window_months == w) & (y.group_type == "region")
-                  & y.period.str.contains("/")]
+                  & y.pooled]
     label = b.msg("sum_yield_" + t, w=w)
     if not len(hit):
         return Item(label, Cell("–"), b.msg("sum_no_complete"), "", "info", "", "", "#yield")
@@ -88,7 +88,7 @@ def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
 def _share_item(b: Builder, ctx: Context, measure: str, label: str, link: str,
                 target: float | None = None) -> Item | None:
     df = b.t["measures"]
-    hit = df.index[(df.measure == measure) & (df.group_type == "region") & df.month.str.contains("/")]
+    hit = df.index[(df.measure == measure) & (df.group_type == "region") & df.pooled]
     if not len(hit):
         return None
     i = hit[-1]

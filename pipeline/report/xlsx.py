@@ -67,7 +67,7 @@ def labelled(name: str, df: pd.DataFrame, msg: Messages) -> pd.DataFrame:
         "item": lambda r: msg.get("missed_" + r["item"], r["item"]),
     }
     if name == "attrition_region":
-        df["step"] = [step_label(msg, n, st) for n, st in zip(df.step_no, df.step)]
+        df["step"] = [step_label(msg, n) for n in df.step_no]
     for col, f in labels.items():
         if col in df.columns:
             df[col + "_label"] = df.apply(f, axis=1) if len(df) else pd.Series(dtype=object)

@@ -277,3 +277,34 @@ def test_swedish_xlsx_has_labels_beside_codes(report_sv):
     att = wb["attrition"]
     steps = {c.value for row in att.iter_rows(min_row=2) for c in row}
     assert "under 18 år vid T" in steps and "age under 18 at T" not in steps
+
+
+# -- trend arrows of the pooled cards -----------------------------------------------------
+
+def test_pooled_arrow_only_against_the_non_overlapping_previous_pool():
+    from types import SimpleNamespace
+
+    from pipeline.report.summary import pool_arrow, previous_pool
+
+    periods = pd.Series(["2023-07/2024-06", "2023-01/2023-12", "2024-07/2025-06", "2023-08/2024-07"])
+    assert previous_pool(periods, "2024-07/2025-06") == 0  # ends the month before, same length
+    assert previous_pool(periods, "2023-08/2024-07") is None  # 2022-08/2023-07 not published
+    b = SimpleNamespace(msg=Messages("en"))
+    ratios = pd.Series([0.10, 0.2, 0.15, None])
+    sup = pd.Series([False, False, False, True])
+    assert pool_arrow(b, ratios, sup, 2, 0) == ("↑", Messages("en")("sum_arrow_up"))
+    assert pool_arrow(b, ratios, sup, 0, 2)[0] == "↓"
+    a, text = pool_arrow(b, ratios, sup, 2, 3)
+    assert a == "" and text.startswith("no comparison") and "hidden" in text
+    a, text = pool_arrow(b, ratios, sup, 2, None)
+    assert a == "" and "24" in text
+
+
+def test_every_summary_card_has_an_arrow_or_says_why_not(report_sv):
+    html = (report_sv / "report.html").read_text(encoding="utf-8")
+    summ = html[html.index('id="sammanfattning"'):html.index("</section>", html.index('id="sammanfattning"'))]
+    cards = summ.split('<a class="item')[1:]
+    assert len(cards) >= 5
+    sv = Messages("sv")
+    said = [sv("sum_arrow_" + k) for k in ("up", "down", "flat", "none")] + ["ingen jämförelse"]
+    assert all(any(s in c for s in said) for c in cards), [c[:200] for c in cards]

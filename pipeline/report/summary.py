@@ -81,7 +81,8 @@ def _rolling_rate_item(b: Builder, ctx: Context) -> Item | None:
     if not len(hit):
         return None
     i = max(hit, key=lambda i: df.at[i, "month"])
-    a, a_text = pool_arrow(b, df.ratio, df.suppressed, i, previous_pool(df.month[hit], df.at[i, "month"]))
+    j = previous_pool(df.month[hit], df.at[i, "month"])
+    a, a_text = pool_arrow(b, df.ratio, df.suppressed, i, j) if j is not None else ("", b.msg("sum_nocmp_overlap"))
     detail = b.msg("sum_starts_detail", num=b.num("measures", i, "numerator").text,
                    period=df.at[i, "month"].replace("/", " – "))
     return Item(b.msg("sum_aos_starts_12m"), b.num("measures", i, "ratio", 2), detail, "", "info", a,

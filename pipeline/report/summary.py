@@ -104,8 +104,9 @@ def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
                    n=b.num("yield", i, "n").text, period=y.at[i, "period"].replace("/", " – "))
     if y.at[i, "suppressed"]:
         detail = b.msg("sum_period", period=y.at[i, "period"].replace("/", " – "))
-    tone = {"consistent": "ok", "ref_consistent": "ok", "ref_below": "ok", "above": "info",
-            "below": "warn", "ref_at_or_above": "info"}.get(v, "info")
+    # green/red only for the pathway band; the flag yield against its reference is neither
+    # good nor bad (a flag yield under 3 % is the expected state of a screening list)
+    tone = {"consistent": "ok", "above": "info", "below": "warn"}.get(v, "info")
     return Item(label, b.num("yield", i, "yield", 1, pct=True), detail,
                 b.msg("verdict_" + v), tone, a, a_text, "#yield")
 

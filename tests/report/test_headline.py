@@ -320,3 +320,22 @@ def test_every_summary_card_has_an_arrow_or_says_why_not(report_sv):
     sv = Messages("sv")
     said = [sv("sum_arrow_" + k) for k in ("up", "down", "flat", "none")] + ["ingen jämförelse"]
     assert all(any(s in c for s in said) for c in cards), [c[:200] for c in cards]
+
+
+def test_flag_yield_is_never_coloured_as_good_or_bad():
+    """Green/red belong to the pathway band and the 80 % target; the flag yield against its
+    3 % reference is shown neutrally whatever its verdict."""
+    from types import SimpleNamespace
+
+    from pipeline.report.summary import _yield_item
+    from pipeline.report.views import Builder
+
+    ctx = SimpleNamespace(cfg=SimpleNamespace(headline_window=6))
+    for verdict, t, tone in [("ref_below", "flag", "info"), ("ref_at_or_above", "flag", "info"),
+                             ("ref_consistent", "flag", "info"), ("consistent", "pathway", "ok"),
+                             ("below", "pathway", "warn")]:
+        y = pd.DataFrame({"yield_type": [t], "window_months": [6], "period": ["2024-01/2024-12"],
+                          "group_type": ["region"], "group": ["ALL"], "n": [500], "cancers": [10],
+                          "yield": [0.02], "ci_low": [0.01], "ci_high": [0.04], "verdict": [verdict],
+                          "suppressed": [False], "pooled": [True]})
+        assert _yield_item(Builder({"yield": y}, Messages("sv")), ctx, t).tone == tone, verdict

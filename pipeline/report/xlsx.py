@@ -93,7 +93,7 @@ def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str
     for name, df in tables.items():
         if name == "data_quality":
             df = quality.reason_labels(df, msg)
-        df = labelled(name, df, msg)
+        df = labelled(name, df.drop(columns=["pooled"], errors="ignore"), msg)  # as the CSVs
         s = wb.create_sheet(SHEET_NAMES.get(name, name)[:31])
         s.append([safetext.xlsx_text(header(c, msg)) for c in df.columns])
         for c in range(1, len(df.columns) + 1):

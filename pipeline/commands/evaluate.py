@@ -48,6 +48,7 @@ def run(args) -> int:
     from ..evaluate import backtest, model, render
     from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
     from ..evaluate.disclosure import suppress
+    from ..report.messages import Messages
     from ..evaluate.settings import (add_months, default_rules, load_settings, month_label,
                                      parse_month, with_rules)
 
@@ -123,7 +124,8 @@ def run(args) -> int:
     }
     out = render.write_outputs(Path(args.out), bt, rep, settings, manifest, args.lang)
     quiet = getattr(args, "quiet", False)  # set by pipeline.cli (-q)
-    log.result(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings),
+    log.result(backtest.band_answer(suppress(bt.table, backtest.suppression_rules(settings)), settings,
+                                    Messages(args.lang)),
                quiet)
     if not rep.skipped:
         log.result(render.model_answer(render.model_tables(rep), settings.review_min_criteria), quiet)

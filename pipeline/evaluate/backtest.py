@@ -17,6 +17,7 @@ from . import metrics
 from .settings import Settings, add_months, month_label
 from ..cohort.rules import install_cancer_macro
 from ..sqlfiles import run_file
+from ..report.messages import Messages
 
 
 @dataclass
@@ -120,48 +121,47 @@ def suppression_rules(settings: Settings) -> dict[str, list[str]]:
     return rules
 
 
-def band_answer(table: pd.DataFrame, settings: Settings) -> str:
-    """One sentence for a quality team: which settings put the flag yield inside the band.
-    Pass the suppressed table: a rule whose yield is hidden is never named with a number."""
+def band_answer(table: pd.DataFrame, settings: Settings, msg: Messages | None = None) -> str:
+    """One sentence for a quality team: which settings put the flag yield inside the band, in
+    the language of `msg` (English when None). Pass the suppressed table: a rule whose yield is
+    hidden is never named with a number."""
+    msg = msg or Messages("en")
     w = settings.headline_window_months
     lo_b, hi_b = settings.expected_yield_low, settings.expected_yield_high
-    band = f"{lo_b * 100:.0f}–{hi_b * 100:.0f} %"
+    band = f"{msg.number(lo_b * 100)}–{msg.number(hi_b * 100)} %"
     ppv, lo, hi = f"ppv_{w}m", f"ppv_{w}m_lo", f"ppv_{w}m_hi"
     table = table.copy()
     for col in (ppv, lo, hi, f"n_followed_{w}m", "episodes_per_1000"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
     enough = table[(table[f"n_followed_{w}m"] >= settings.min_n_verdict) & table[ppv].notna()]
     if enough.empty:
-        return (f"Too few episodes with complete {w}-month follow-up (or too few cancers to show) "
-                f"to say which rule settings put the flag yield inside {band}.")
+        return msg("ev_ans_too_few", w=w, band=band)
     inside = enough[(enough[ppv] >= lo_b) & (enough[ppv] <= hi_b)]
 
+    def pc(x: float) -> str:
+        return f"{msg.number(x * 100, 1)} %"
+
     def describe(r, verdict: bool = False) -> str:
-        note = ""
-        if verdict and r.get(f"verdict_{w}m") == "consistent":
-            note = ", its interval overlapping the band"
-        elif verdict and r.get(f"verdict_{w}m") in ("below", "above"):
-            note = f", {r[f'verdict_{w}m']} the band"
-        return (f"{_rule_label(r)} ({pct(r[ppv])}, 95 % CI {pct(r[lo])}–{pct(r[hi])}{note}, "
-                f"{r['episodes_per_1000']:.2f} new flags per 1,000 adults per month)")
+        v = r.get(f"verdict_{w}m") if verdict else None
+        note = msg("ev_ans_" + {"consistent": "overlap"}.get(v, v)) if v in ("consistent", "below", "above") else ""
+        return msg("ev_ans_describe", rule=rule_label(r, msg), ppv=pc(r[ppv]), lo=pc(r[lo]), hi=pc(r[hi]),
+                   note=note, rate=msg.number(r["episodes_per_1000"], 2))
 
     review = enough[enough["kind"] == "min_criteria"]
     in_review = inside[inside["kind"] == "min_criteria"]
     if not in_review.empty:
-        head = ("The review rule puts the " + f"{w}-month flag yield inside {band} at "
-                + "; ".join(describe(r) for _, r in in_review.iterrows()))
+        head = msg("ev_ans_inside", w=w, band=band,
+                   rules="; ".join(describe(r) for _, r in in_review.iterrows()))
     elif not review.empty:
         best = review.iloc[(review[ppv] - (lo_b + hi_b) / 2).abs().argsort()].iloc[0]
-        head = (f"No min_criteria setting puts the {w}-month flag yield inside {band}; the "
-                f"closest is {describe(best, verdict=True)}")
+        head = msg("ev_ans_closest", w=w, band=band, rule=describe(best, verdict=True))
     else:
-        head = (f"No min_criteria setting has enough episodes with {w}-month follow-up and "
-                "cancers to show")
+        head = msg("ev_ans_none", w=w)
     others = inside[inside["kind"] != "min_criteria"].sort_values("episodes_per_1000", ascending=False)
     if not others.empty:
-        names = ", ".join(_rule_label(r) for _, r in others.head(5).iterrows())
-        more = f" (and {len(others) - 5} more)" if len(others) > 5 else ""
-        head += f". Single criteria or pairs inside the band: {names}{more}"
+        names = ", ".join(rule_label(r, msg) for _, r in others.head(5).iterrows())
+        more = msg("ev_ans_more", n=len(others) - 5) if len(others) > 5 else ""
+        head += ". " + msg("ev_ans_others", names=names, more=more)
     return head + "."
 
 
@@ -169,16 +169,16 @@ def pct(x: float) -> str:
     return f"{x * 100:.1f} %"
 
 
-def _rule_label(r) -> str:
+def rule_label(r, msg: Messages | None = None, bare: bool = False) -> str:
+    """A rule's name in the language of `msg` (English when None); `bare`: without "the pair" /
+    "the criterion" (table cells)."""
+    msg = msg or Messages("en")
     if r["kind"] == "min_criteria":
-        return f"min_criteria = {int(r['min_criteria'])}"
+        return msg("ev_lbl_min", k=int(r["min_criteria"]))
+    names = [msg.get("criterion_" + c, c) if msg.lang != "en" else c for c in str(r["criteria"]).split("+")]
     if r["kind"] == "pair":
-        return "the pair " + str(r["criteria"]).replace("+", " + ")
-    return f"the criterion {r['criteria']}"
-
-
-def rule_label(row) -> str:
-    return _rule_label(row)
+        return " + ".join(names) if bare else msg("ev_lbl_pair", a=" + ".join(names))
+    return names[0] if bare else msg("ev_lbl_criterion", c=names[0])
 
 
 def monotone_workload(table: pd.DataFrame) -> bool:

@@ -239,7 +239,7 @@ def _rules_html(df: pd.DataFrame, settings: Settings, msg: Messages | None = Non
     m = msg or Messages("en")
     rows = []
     for _, r in df.iterrows():
-        row = {m("ev_c_rule"): rule_label(r).replace("the criterion ", "").replace("the pair ", ""),
+        row = {m("ev_c_rule"): rule_label(r, m, bare=True),
                m("ev_c_flags"): _count(r["n_episodes"]),
                m("ev_c_per_1000"): "–" if _num(r["episodes_per_1000"]) is None
                else f"{_num(r['episodes_per_1000']):.2f}"}
@@ -291,7 +291,7 @@ def render_html(bt: Backtest, rep: ModelReport, tables: dict, figures: dict[str,
            "<p>" + html.escape(msg("ev_months", first=month_label(bt.first), last=month_label(bt.last),
                                    back=month_label(bt.lookback_from), until=bt.complete_until,
                                    done=_months_sentence(bt, settings, msg))) + "</p>",
-           f"<p class='answer'>{html.escape(band_answer(bts, settings))}</p>",
+           f"<p class='answer'>{html.escape(band_answer(bts, settings, msg))}</p>",
            f"<p class='note'>{html.escape(msg('ev_definitions'))}</p>",
            f"<h2>{html.escape(msg('ev_h_workload'))}</h2><img alt='{html.escape(msg('ev_t_workload'))}' "
            f"src='data:image/png;base64,{img['workload_yield']}'>",

@@ -105,7 +105,8 @@ def compute(con, db_path: Path, month: date, suppression: bool = True,
     cells.finalize(suppression)
     rows = measures.release(ctx, cells, raw_m) + pathway.release(ctx, cells, raw_p)
     tables = {"measures": pd.DataFrame(rows, columns=["measure", "month", "group_type", "group",
-                                                      "numerator", "denominator", "ratio", "suppressed"])}
+                                                      "numerator", "denominator", "ratio", "suppressed",
+                                                      "pooled"]).astype({"pooled": bool})}
     tables.update(yield_.release(ctx, cells, raw_y))
     tables.update(quality.release(ctx, cells, raw_q))
     for name, df in tables.items():  # counts as nullable integers: blank, never 0, when hidden
@@ -116,7 +117,9 @@ def compute(con, db_path: Path, month: date, suppression: bool = True,
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    out = df.copy()
+    # `pooled` is an in-memory flag for the report code; the CSV keeps SPEC §6's columns
+    # (a pooled period reads "YYYY-MM/YYYY-MM" there)
+    out = df.drop(columns=["pooled"], errors="ignore")
     for col in out.columns:
         if out[col].dtype == bool or col in ("suppressed", "follow_up_complete", "derived",
                                              "baseline_incomplete"):

@@ -38,6 +38,17 @@ class Config:
 
 
 @lru_cache(maxsize=1)
+def message_params() -> dict[str, int]:
+    """The parameters message texts may name (attrition steps, the referral measure)."""
+    rules = load_rules().data
+    return {"min_age": int(rules["cohort"]["min_age"]),
+            "min_criteria": int(rules["cohort"]["min_criteria"]),
+            "known_cancer_months": int(rules["cohort"]["known_cancer_lookback_months"]),
+            "recent_months": int(rules["windows"]["recent_months"]),
+            "referral_days": load().referral_within_days}
+
+
+@lru_cache(maxsize=1)
 def load() -> Config:
     rep = tomllib.loads((REPORT_DATA / "report.toml").read_text(encoding="utf-8"))
     panel = tomllib.loads((REPORT_DATA / "lab_panel.toml").read_text(encoding="utf-8"))

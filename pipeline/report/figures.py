@@ -66,7 +66,7 @@ def trend(tables: dict, lang: str = "sv") -> Figure:
     msg, m = Messages(lang), tables["measures"]
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
-    region = m[(m.group_type == "region") & ~m.month.str.contains("/")]
+    region = m[(m.group_type == "region") & ~m.pooled]
     months = sorted(region[region.measure == "listed_adults"].month.unique())
     if months:
         first = True
@@ -91,7 +91,7 @@ def deciles(tables: dict, lang: str = "sv") -> Figure:
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
     d = m[(m.measure == "new_episodes_per_1000") & (m.group_type == "care_unit")
-          & ~m.month.str.contains("/")]
+          & ~m.pooled]
     months = sorted(d.month.unique())
     units = sorted(d.group.unique())
     if len(units) >= MIN_DECILE_UNITS:
@@ -140,9 +140,9 @@ def yield_trend(tables: dict, w: int | None = None, lang: str = "sv") -> Figure:
     fig = Figure(figsize=(8, 5.2))
     axes = fig.subplots(2, 1, sharex=True)
     d = y[(y.window_months == w) & (y.group_type == "region")]
-    months = sorted(d[~d.period.str.contains("/")].period.unique())
+    months = sorted(d[~d.pooled].period.unique())
     for ax, t in zip(axes, ("pathway", "flag")):
-        g = d[(d.yield_type == t) & ~d.period.str.contains("/") & d.follow_up_complete.astype(bool)]
+        g = d[(d.yield_type == t) & ~d.pooled & d.follow_up_complete.astype(bool)]
         if not len(g):
             _empty(ax, msg)
             ax.set_title(msg("yield_type_" + t), fontsize=9)
@@ -157,7 +157,7 @@ def yield_trend(tables: dict, w: int | None = None, lang: str = "sv") -> Figure:
         if hidden:
             ax.scatter(hidden, [0.03] * len(hidden), marker="x", s=22, color="#8a4b00", gid=SUP,
                        transform=ax.get_xaxis_transform(), clip_on=False, label=msg("fig_suppressed"))
-        pooled = d[(d.yield_type == t) & d.period.str.contains("/")].dropna(subset=["yield"])
+        pooled = d[(d.yield_type == t) & d.pooled].dropna(subset=["yield"])
         for _, r in pooled.iterrows():
             a, b = r["period"].split("/")
             if a in months and b in months:

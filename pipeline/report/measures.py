@@ -15,8 +15,9 @@ def key(quantity: str, period: str, group_type: str = REGION[0], group: str = RE
 
 
 def row(cells: Cells, measure: str, period: str, group_type: str, group: str,
-        num=None, den=None, scale: float = 1.0, ratio=None) -> dict:
-    """One measures.csv row; the ratio is blank when either count is suppressed."""
+        num=None, den=None, scale: float = 1.0, ratio=None, pooled: bool = False) -> dict:
+    """One measures.csv row; the ratio is blank when either count is suppressed. `pooled`
+    marks a period of several months (the flag, not the period's text, says so)."""
     n, n_s = cells.get(num) if num else (None, False)
     d, d_s = cells.get(den) if den else (None, False)
     suppressed = n_s or d_s
@@ -26,7 +27,8 @@ def row(cells: Cells, measure: str, period: str, group_type: str, group: str,
         ratio = None
     return {"measure": measure, "month": period, "group_type": group_type, "group": group,
             "numerator": n, "denominator": d,
-            "ratio": None if ratio is None else round(float(ratio), 4), "suppressed": suppressed}
+            "ratio": None if ratio is None else round(float(ratio), 4), "suppressed": suppressed,
+            "pooled": pooled}
 
 
 def collect(ctx: Context, cells: Cells) -> dict:
@@ -85,6 +87,6 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     if raw["referred"] is not None:
         for r in raw["referred"].itertuples(index=False):
             p = ym(r.month)
-            rows.append(row(cells, "referred_within_90d_share", p, *REGION,
+            rows.append(row(cells, "referred_within_share", p, *REGION,
                             num=key("referred_within", p), den=key("new_episodes", p)))
     return rows

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from ..errors import UsageError
 from ..paths import DATA_DIR
+from .config import message_params
 
 MESSAGES_DIR = DATA_DIR / "messages"
 LANGUAGES = ("sv", "en")
@@ -19,21 +20,34 @@ def catalogue(lang: str) -> dict[str, str]:
     return tomllib.loads((MESSAGES_DIR / f"{lang}.toml").read_text(encoding="utf-8"))
 
 
+class _Keep(dict):
+    def __missing__(self, key):  # a placeholder with no value stays as written
+        return "{" + key + "}"
+
+
 class Messages:
+    """Messages of one language. Placeholders named after a rules/report parameter
+    (config.message_params: days, ages, months) are filled from the configuration, so that a
+    label follows the parameter instead of restating it."""
+
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
         self.lang = lang
         self.text = catalogue(lang)
+        self.params = message_params()
+
+    def _fill(self, s: str, values: dict) -> str:
+        return s.format_map(_Keep({**self.params, **values})) if "{" in s else s
 
     def __call__(self, key: str, **values) -> str:
         try:
             s = self.text[key]
         except KeyError:
             raise KeyError(f"message {key!r} missing from {self.lang}.toml") from None
-        return s.format(**values) if values else s
+        return self._fill(s, values)
 
     def get(self, key: str, default: str) -> str:
         """A label that may be data-driven (criterion ids etc.): fall back to the id."""
-        return self.text.get(key, default)
+        return self._fill(self.text[key], {}) if key in self.text else default
 
     # numbers in the language's convention
     def number(self, v, decimals: int = 0) -> str:

@@ -62,24 +62,27 @@ def collect(ctx: Context, cells: Cells) -> dict:
     return out
 
 
-def _pool_lead(ctx: Context, cells: Cells, lt: pd.DataFrame) -> str | None:
-    """Rolling headline: starts of the 12 most recent months that are judged in full."""
-    judged = [ym(r.month) for r in lt.itertuples(index=False) if r.judged == r.starts and r.starts]
-    months = judged[-settings.load().rolling_months:]
-    if not months:
-        return None
-    p = f"{months[0]}/{months[-1]}"
-    for q in ("lead:judged", "lead:closed_in_target"):
-        total = cells.add(key(q, p), sum(cells.values[key(q, m)] for m in months))
-        cells.add_group(total, [key(q, m) for m in months])
-    cells.add_share(key("lead:closed_in_target", p), key("lead:judged", p))
-    return p
+def _pool_lead(ctx: Context, cells: Cells, lt: pd.DataFrame) -> list[str]:
+    """Rolling headline: starts of the 12 most recent months that are judged in full, and the
+    12 months before them (the summary's comparison, no overlap) when consecutive."""
+    judged = [r.month for r in lt.itertuples(index=False) if r.judged == r.starts and r.starts]
+    n, out = settings.load().rolling_months, []
+    for pool in (judged[-n:], judged[-2 * n:-n]):
+        if not pool or (out and len(pool) < n):
+            break
+        p = period(pool[0], pool[-1])
+        for q in ("lead:judged", "lead:closed_in_target"):
+            total = cells.add(key(q, p), sum(cells.values[key(q, ym(m))] for m in pool))
+            cells.add_group(total, [key(q, ym(m)) for m in pool])
+        cells.add_share(key("lead:closed_in_target", p), key("lead:judged", p))
+        out.append(p)
+    return out
 
 
 def _collect_starts_rolling(ctx: Context, cells: Cells) -> list[tuple[str, str]]:
     """AOS starts in the 12 months ending with M (the same cell as the panel's denominator).
-    No 12 months before: a second overlapping pooled total makes secondary suppression hide
-    the month's own counts."""
+    No 12 months before: that pool overlaps the pathway-yield pool's AOS starts, and secondary
+    suppression then hides the month's own counts (found when tried; docs/report.md)."""
     n, out = settings.load().rolling_months, []
     for back in (0,):
         last = add_months(ctx.month, -n * back)
@@ -106,24 +109,32 @@ def route_period(ctx: Context) -> tuple | None:
     return first, last
 
 
-def _collect_route(ctx: Context, cells: Cells) -> str | None:
+def _collect_route(ctx: Context, cells: Cells) -> list[str]:
+    """The route share of the route period and of the 12 months before it when the trend
+    months cover that period's look-back (the summary's comparison)."""
     if "cancer_diagnoses" not in ctx.present or route_period(ctx) is None:
-        return None
+        return []
     first, last = route_period(ctx)
-    r = sql.query(ctx.con, "route_share", period_from=first,
-                  period_to=add_months(last, 1) - timedelta(days=1),
-                  lookback=settings.load().route_lookback_months).iloc[0]
-    p = period(first, last)
-    k = cells.add(key("route:after_aos", p), r.after_aos)
-    cells.add_share(k, cells.add(key("route:cancers", p), r.cancers))
-    return p
+    s, out = settings.load(), []
+    for back in (0, s.rolling_months):
+        f, z = add_months(first, -back), add_months(last, -back)
+        if back and add_months(f, -s.route_lookback_months) < ctx.first:
+            break
+        r = sql.query(ctx.con, "route_share", period_from=f,
+                      period_to=add_months(z, 1) - timedelta(days=1),
+                      lookback=s.route_lookback_months).iloc[0]
+        p = period(f, z)
+        k = cells.add(key("route:after_aos", p), r.after_aos)
+        cells.add_share(k, cells.add(key("route:cancers", p), r.cancers))
+        out.append(p)
+    return out
 
 
 def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0) -> dict:
     """A rolling pooled measures row: counts rounded (settings rolling_round_to), the ratio
     from the rounded counts, so that consecutive releases cannot be subtracted."""
     base = settings.load().round_to
-    r = row(cells, measure, p, *REGION, num=num, den=den)
+    r = row(cells, measure, p, *REGION, num=num, den=den, pooled=True)
     n, d = settings.round_count(r["numerator"], base), settings.round_count(r["denominator"], base)
     r.update(numerator=n, denominator=d,
              ratio=None if r["suppressed"] or not d else round(n / d * scale, 4))
@@ -132,16 +143,15 @@ def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0)
 
 def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     rows = []
-    if raw.get("lead_pool"):
+    for p in raw.get("lead_pool", []):
         rows.append(rolled_row(cells, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
-                               raw["lead_pool"], key("lead:closed_in_target", raw["lead_pool"]),
-                               key("lead:judged", raw["lead_pool"])))
+                               p, key("lead:closed_in_target", p), key("lead:judged", p)))
     for p, last in raw.get("starts_rolling", []):
         rows.append(rolled_row(cells, "aos_starts_12m_per_1000", p, key("aos_starts", p),
                                key("listed_adults", last), 1000))
-    if raw.get("route"):
-        rows.append(rolled_row(cells, "aos_route_share", raw["route"], key("route:after_aos", raw["route"]),
-                               key("route:cancers", raw["route"])))
+    for p in raw.get("route", []):
+        rows.append(rolled_row(cells, "aos_route_share", p, key("route:after_aos", p),
+                               key("route:cancers", p)))
     target = ctx.cfg.lead_time_target_days
     if "lead" in raw:
         for r in raw["lead"].itertuples(index=False):
@@ -162,5 +172,6 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
             den = key("aos_starts", p) if r.starts == total else key(
                 "panel:applicable:" + r.test_id, p, "lab_test", r.test_id)
             rows.append(row(cells, "panel_test_missing_share", p, "lab_test", r.test_id,
-                            num=key("panel:missing:" + r.test_id, p, "lab_test", r.test_id), den=den))
+                            num=key("panel:missing:" + r.test_id, p, "lab_test", r.test_id), den=den,
+                            pooled=True))
     return rows

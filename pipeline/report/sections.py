@@ -14,7 +14,7 @@ def trend_view(b: Builder, months: list[str]) -> View:
     for m in months:
         i = b.measure_idx("listed_adults", m)
         listed = b.num("measures", i, "numerator") if i is not None else Cell("–")
-        j = b.measure_idx("referred_within_90d_share", m)
+        j = b.measure_idx("referred_within_share", m)
         referred = b.num("measures", j, "ratio", 1, pct=True) if j is not None else Cell(
             b.msg("verdict_follow_up_incomplete"))
         v.rows.append([Cell(m), listed, *b.measure_cells("new_episodes_per_1000", m),
@@ -65,11 +65,11 @@ YIELD_COLS = ["c_n", "c_cancers", "c_yield", "c_ci_low", "c_ci_high", "c_verdict
 def yield_views(b: Builder, ctx: Context) -> list[View]:
     y, w = b.t["yield"], ctx.cfg.headline_window
     pooled = b.view("t_yield_pooled", ["c_yield_type", "c_window", "c_period", *YIELD_COLS])
-    for i in y.index[(y.group_type == "region") & y.period.str.contains("/")]:
+    for i in y.index[(y.group_type == "region") & y.pooled]:
         row = _yield_row(b, i, b.msg("yield_type_" + y.at[i, "yield_type"]))
         pooled.rows.append([row[0], Cell(str(y.at[i, "window_months"])), Cell(y.at[i, "period"]), *row[1:]])
     monthly = b.view("t_yield_monthly", ["c_month", "c_yield_type", *YIELD_COLS], "n_yield_monthly", w=w)
-    sel = (y.window_months == w) & (y.group_type == "region") & ~y.period.str.contains("/")
+    sel = (y.window_months == w) & (y.group_type == "region") & ~y.pooled
     for i in y.index[sel].sort_values():
         row = _yield_row(b, i, y.at[i, "period"])
         monthly.rows.append([row[0], Cell(b.msg("yield_type_" + y.at[i, "yield_type"])), *row[1:]])
@@ -112,7 +112,7 @@ def pathway_views(b: Builder, ctx: Context, months: list[str]) -> list[View]:
     pooled = b.view("t_pathway_pooled", ["c_measure", "c_period", "c_numerator", "c_denominator", "c_share"],
                     "n_pathway_pooled")
     for i in df.index[df.measure.isin([f"closed_within_{target}d_share", "aos_route_share"])
-                      & df.month.str.contains("/")]:
+                      & df.pooled]:
         pooled.rows.append([Cell(b.msg("m_" + df.at[i, "measure"])), Cell(df.at[i, "month"].replace("/", " – ")),
                             b.num("measures", i, "numerator"), b.num("measures", i, "denominator"),
                             b.num("measures", i, "ratio", 1, pct=True)])
@@ -149,16 +149,17 @@ def quality_views(b: Builder) -> list[View]:
     return [rows, reasons, *([flags] if flags.rows else []), dates]
 
 
-def step_label(msg, step_no, step: str) -> str:
-    """The exclusion step in the report's language, by its number (SPEC §4 order)."""
-    return msg.get(f"attrition_step_{int(step_no)}", step)
+def step_label(msg, step_no) -> str:
+    """The exclusion step in the report's language, by its number (SPEC §4 order); the
+    cohort's English `step` text is never shown."""
+    return msg(f"attrition_step_{int(step_no)}")
 
 
 def attrition_view(b: Builder, month: str) -> View:
     a = b.t["attrition_region"]
     v = b.view("t_attrition", ["c_step_no", "c_step", "c_n_before", "c_n_excluded", "c_n_after"], month=month)
     for i in a.index:
-        v.rows.append([Cell(str(a.at[i, "step_no"])), Cell(step_label(b.msg, a.at[i, "step_no"], a.at[i, "step"])),
+        v.rows.append([Cell(str(a.at[i, "step_no"])), Cell(step_label(b.msg, a.at[i, "step_no"])),
                        b.num("attrition_region", i, "n_before"), b.num("attrition_region", i, "n_excluded"),
                        b.num("attrition_region", i, "n_after")])
     return v
@@ -190,7 +191,7 @@ def headline(b: Builder, ctx: Context) -> list[tuple[str, Cell]]:
     y = b.t["yield"]
     for t in ("pathway", "flag"):
         hit = y.index[(y.yield_type == t) & (y.window_months == w) & (y.group_type == "region")
-                      & y.period.str.contains("/")]
+                      & y.pooled]
         if len(hit):
             out.append((b.msg("h_yield_" + t, w=w, period=y.at[hit[0], "period"]),
                         b.num("yield", hit[0], "yield", 1, pct=True)))
@@ -200,7 +201,7 @@ def headline(b: Builder, ctx: Context) -> list[tuple[str, Cell]]:
 def complete_months_text(b: Builder, ctx: Context) -> str:
     y = b.t["yield"]
     w = ctx.cfg.headline_window
-    d = y[(y.window_months == w) & (y.group_type == "region") & ~y.period.str.contains("/")]
+    d = y[(y.window_months == w) & (y.group_type == "region") & ~y.pooled]
     complete = d.follow_up_complete.astype(bool)
     done = sorted(d[complete].period.unique())
     todo = sorted(d[~complete].period.unique())

@@ -67,7 +67,7 @@ def labelled(name: str, df: pd.DataFrame, msg: Messages) -> pd.DataFrame:
         "item": lambda r: msg.get("missed_" + r["item"], r["item"]),
     }
     if name == "attrition_region":
-        df["step"] = [step_label(msg, n, st) for n, st in zip(df.step_no, df.step)]
+        df["step"] = [step_label(msg, n) for n in df.step_no]
     for col, f in labels.items():
         if col in df.columns:
             df[col + "_label"] = df.apply(f, axis=1) if len(df) else pd.Series(dtype=object)
@@ -93,7 +93,7 @@ def write(path: Path, tables: dict[str, pd.DataFrame], info: list[tuple[str, str
     for name, df in tables.items():
         if name == "data_quality":
             df = quality.reason_labels(df, msg)
-        df = labelled(name, df, msg)
+        df = labelled(name, df.drop(columns=["pooled"], errors="ignore"), msg)  # as the CSVs
         s = wb.create_sheet(SHEET_NAMES.get(name, name)[:31])
         s.append([safetext.xlsx_text(header(c, msg)) for c in df.columns])
         for c in range(1, len(df.columns) + 1):

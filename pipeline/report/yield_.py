@@ -202,9 +202,9 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
                                           "cancers": settings.round_count(v, settings.load().round_to),
                                           "suppressed": s})
     cols = ["yield_type", "window_months", "period", "group_type", "group", "follow_up_complete",
-            "window_end", "n", "cancers", "yield", "ci_low", "ci_high", "verdict", "suppressed"]
+            "window_end", "n", "cancers", "yield", "ci_low", "ci_high", "verdict", "suppressed", "pooled"]
     site_cols = ["yield_type", "window_months", "period", "site_group", "icd10", "cancers", "suppressed"]
-    flags = {"follow_up_complete": bool, "suppressed": bool, "period": str, "group_type": str}
+    flags = {"follow_up_complete": bool, "suppressed": bool, "pooled": bool, "period": str, "group_type": str}
     return {"yield": pd.DataFrame(rows, columns=cols).astype(flags),
             "yield_sites": pd.DataFrame(site_rows, columns=site_cols).astype({"suppressed": bool}),
             "missed_opportunities": _release_missed(cells, raw["missed"])}
@@ -219,7 +219,7 @@ def _yield_row(ctx, cells, t, w, p, gt, g, nkey, ckey, end, rolling: bool = Fals
     row = {"yield_type": t, "window_months": w, "period": p, "group_type": gt, "group": g,
            "follow_up_complete": ckey is not None, "window_end": end.isoformat(),
            "n": n, "cancers": None, "yield": None, "ci_low": None, "ci_high": None,
-           "verdict": "follow_up_incomplete", "suppressed": n_s}
+           "verdict": "follow_up_incomplete", "suppressed": n_s, "pooled": rolling}
     if ckey is None:
         return row
     c, c_s = cells.get(ckey)

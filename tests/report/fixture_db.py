@@ -125,7 +125,7 @@ def build(path: Path, seed: int = 7, units_sizes: dict[str, int] | None = None) 
             attr.append({"month": m, "care_unit_id": "ALL", "step_no": no, "step": name,
                          "n_before": before, "n_excluded": ex, "n_after": before - ex})
             before -= ex
-        runs.append({"month": m, "rules_version": "aos-rules-v1", "rules_hash": "0123456789abcdef",
+        runs.append({"month": m, "rules_version": "aos-rules-v1", "rules_hash": "0123456789abcdef" * 4,  # a sha256 is 64 hex digits
                      "baseline_incomplete": mi < 14, "not_evaluable": "drug_rise", "computed_at": pd.Timestamp("2025-07-06")})
     # background cancers and a non-AOS pathway start
     for pid in adults.patient_id.sample(25, random_state=1):

@@ -24,7 +24,8 @@ const _ce = console.error; console.error = (...a) => { __errors.push(a.join(" ")
 window.addEventListener("load", () => {
   const imgs = [...document.images].map(i => ({w: i.naturalWidth, ok: i.complete && i.naturalWidth > 0}));
   const pre = document.createElement("pre"); pre.id = "__probe";
-  pre.textContent = JSON.stringify({errors: __errors, imgs});
+  const d = document.documentElement;
+  pre.textContent = JSON.stringify({errors: __errors, imgs, overflow: d.scrollWidth - d.clientWidth});
   document.body.appendChild(pre);
 });
 </script>"""
@@ -64,6 +65,20 @@ def test_report_opens_in_chromium(report_en, tmp_path):
     keep = os.environ.get("AOS_SCREENSHOT_DIR")
     if keep:
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+def test_no_horizontal_scrolling_on_a_phone(report_sv, tmp_path):
+    """At phone width nothing is wider than the screen: tables scroll inside themselves,
+    images and long codes (the rules hash) stay within the page."""
+    _need_chromium()
+    probe = tmp_path / "probe.html"
+    html = (report_sv / "report.html").read_text(encoding="utf-8")
+    probe.write_text(html.replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
+    dom = _chromium(["--window-size=390,2000", "--virtual-time-budget=5000", "--dump-dom",
+                     probe.as_uri()], tmp_path / "p")
+    m = re.search(r'<pre id="__probe">(.*?)</pre>', dom.stdout, re.S)
+    assert m, f"probe did not run; stderr: {dom.stderr[-2000:]}"
+    assert json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))["overflow"] <= 0, m.group(1)[-300:]
 
 
 def _shot(page: Path, width: int, height: int, out: Path, profile: Path) -> None:

@@ -149,7 +149,7 @@ def _monthly(values, suppressed, measure="aos_starts_per_1000", gt="region", g="
     return pd.DataFrame({"measure": measure, "month": months, "group_type": gt, "group": g,
                          "numerator": values, "denominator": 1000,
                          "ratio": [None if s else v for v, s in zip(values, suppressed)],
-                         "suppressed": suppressed})
+                         "suppressed": suppressed, "pooled": False})
 
 
 def _check_series(fig, suppressed: list[bool], label: str):
@@ -207,7 +207,7 @@ def test_report_charts_mark_every_suppressed_point(fixture_db, report_en):
     fig = figures.yield_trend(tables, lang="en")
     y = tables["yield"]
     w = 6
-    hidden = y[(y.window_months == w) & (y.group_type == "region") & ~y.period.str.contains("/")
+    hidden = y[(y.window_months == w) & (y.group_type == "region") & ~y.pooled
                & y.follow_up_complete & y.suppressed]
     n_marked = sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections
                    if c.get_gid() == figures.SUP)
@@ -250,20 +250,32 @@ def test_route_share_on_a_hand_built_timeline():
 
 def _visible_text(html: str) -> str:
     html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
-    html = re.sub(r'src="data:[^"]*"', " ", html)
+    html = re.sub(r"""src=["']data:[^"']*["']""", " ", html)
     return re.sub(r"<[^>]+>", " ", html)
 
 
-def test_swedish_html_has_no_english_key_or_label(report_sv):
-    text = _visible_text((report_sv / "report.html").read_text(encoding="utf-8"))
+def english_in(html: str) -> list[str]:
+    """English message keys and English texts (or the fixed parts of English templates, 12+
+    characters, not in the Swedish catalogue) that show in an HTML page."""
+    text = _visible_text(html)
     en = tomllib.loads((MESSAGES_DIR / "en.toml").read_text(encoding="utf-8"))
     sv = tomllib.loads((MESSAGES_DIR / "sv.toml").read_text(encoding="utf-8"))
-    keys = [k for k in en if "_" in k and re.search(rf"\b{re.escape(k)}\b", text)]
-    assert not keys, keys
-    english = [v for k, v in en.items() if v != sv[k] and "{" not in v and len(v) >= 12
-               and " " in v and v in text]
+    sv_all = " ".join(sv.values())
+    found = [k for k in en if "_" in k and re.search(rf"\b{re.escape(k)}\b", text)]
+    for k, v in en.items():
+        if v == sv[k]:
+            continue
+        parts = [x.strip() for x in re.split(r"\{[^}]*\}", v)]
+        found += [x for x in parts if len(x) >= 12 and " " in x and x not in sv_all and x in text]
+    return found
+
+
+def test_swedish_html_has_no_english_key_or_label(report_sv):
+    html = (report_sv / "report.html").read_text(encoding="utf-8")
+    english = english_in(html)
     assert not english, english[:5]
-    for step in ("age under 18", "dead at T", "not listed at T", "known cancer"):
+    text = _visible_text(html)
+    for step in ("age under", "dead at T", "not listed at T", "known cancer"):
         assert step not in text
 
 
@@ -277,3 +289,53 @@ def test_swedish_xlsx_has_labels_beside_codes(report_sv):
     att = wb["attrition"]
     steps = {c.value for row in att.iter_rows(min_row=2) for c in row}
     assert "under 18 år vid T" in steps and "age under 18 at T" not in steps
+
+
+# -- trend arrows of the pooled cards -----------------------------------------------------
+
+def test_pooled_arrow_only_against_the_non_overlapping_previous_pool():
+    from types import SimpleNamespace
+
+    from pipeline.report.summary import pool_arrow, previous_pool
+
+    periods = pd.Series(["2023-07/2024-06", "2023-01/2023-12", "2024-07/2025-06", "2023-08/2024-07"])
+    assert previous_pool(periods, "2024-07/2025-06") == 0  # ends the month before, same length
+    assert previous_pool(periods, "2023-08/2024-07") is None  # 2022-08/2023-07 not published
+    b = SimpleNamespace(msg=Messages("en"))
+    ratios = pd.Series([0.10, 0.2, 0.15, None])
+    sup = pd.Series([False, False, False, True])
+    assert pool_arrow(b, ratios, sup, 2, 0) == ("↑", Messages("en")("sum_arrow_up"))
+    assert pool_arrow(b, ratios, sup, 0, 2)[0] == "↓"
+    a, text = pool_arrow(b, ratios, sup, 2, 3)
+    assert a == "" and text.startswith("no comparison") and "hidden" in text
+    a, text = pool_arrow(b, ratios, sup, 2, None)
+    assert a == "" and "24" in text
+
+
+def test_every_summary_card_has_an_arrow_or_says_why_not(report_sv):
+    html = (report_sv / "report.html").read_text(encoding="utf-8")
+    summ = html[html.index('id="sammanfattning"'):html.index("</section>", html.index('id="sammanfattning"'))]
+    cards = summ.split('<a class="item')[1:]
+    assert len(cards) >= 5
+    sv = Messages("sv")
+    said = [sv("sum_arrow_" + k) for k in ("up", "down", "flat", "none")] + ["ingen jämförelse"]
+    assert all(any(s in c for s in said) for c in cards), [c[:200] for c in cards]
+
+
+def test_flag_yield_is_never_coloured_as_good_or_bad():
+    """Green/red belong to the pathway band and the 80 % target; the flag yield against its
+    3 % reference is shown neutrally whatever its verdict."""
+    from types import SimpleNamespace
+
+    from pipeline.report.summary import _yield_item
+    from pipeline.report.views import Builder
+
+    ctx = SimpleNamespace(cfg=SimpleNamespace(headline_window=6))
+    for verdict, t, tone in [("ref_below", "flag", "info"), ("ref_at_or_above", "flag", "info"),
+                             ("ref_consistent", "flag", "info"), ("consistent", "pathway", "ok"),
+                             ("below", "pathway", "warn")]:
+        y = pd.DataFrame({"yield_type": [t], "window_months": [6], "period": ["2024-01/2024-12"],
+                          "group_type": ["region"], "group": ["ALL"], "n": [500], "cancers": [10],
+                          "yield": [0.02], "ci_low": [0.01], "ci_high": [0.04], "verdict": [verdict],
+                          "suppressed": [False], "pooled": [True]})
+        assert _yield_item(Builder({"yield": y}, Messages("sv")), ctx, t).tone == tone, verdict

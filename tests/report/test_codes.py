@@ -1,0 +1,46 @@
+"""Issue 10 point 6: codes, not display text, as keys; display text from the catalogues."""
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from pipeline.report import messages
+from pipeline.report.build import compute
+from pipeline.report.messages import Messages
+from pipeline.report.sections import step_label
+
+from .fixture_db import REPORT_MONTH
+
+
+def test_labels_follow_the_parameters_not_the_text(monkeypatch):
+    params = {"min_age": 21, "min_criteria": 3, "known_cancer_months": 24, "recent_months": 6,
+              "referral_days": 60}
+    monkeypatch.setattr(messages, "message_params", lambda: params)
+    sv, en = Messages("sv"), Messages("en")
+    assert step_label(sv, 1) == "under 21 år vid T" and step_label(en, 1) == "age under 21 at T"
+    assert "24" in step_label(sv, 4) and "6" in step_label(sv, 5) and "3" in step_label(sv, 6)
+    assert "60 dagar" in sv("c_referred_within") and "60 days" in en("m_referred_within_share")
+    assert "60 dagar" in sv.get("mdef_referred_within_share", "")
+
+
+def test_every_step_label_is_filled_in_both_languages():
+    for lang in ("sv", "en"):
+        m = Messages(lang)
+        for no in range(1, 7):
+            assert "{" not in step_label(m, no)
+
+
+def test_pooled_rows_are_flagged_not_guessed(fixture_db):
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    try:
+        _, t = compute(con, fixture_db, date.fromisoformat(REPORT_MONTH + "-01"))
+    finally:
+        con.close()
+    for name, col in (("measures", "month"), ("yield", "period")):
+        df = t[name]
+        assert df.pooled.dtype == bool and df.pooled.any() and (~df.pooled).any()
+        spans = df[col].str.fullmatch(r"\d{4}-\d{2}(-\d{2})?/\d{4}-\d{2}(-\d{2})?")
+        assert (spans == df.pooled).all(), name
+    m = t["measures"].measure
+    assert "referred_within_share" in set(m) and not m.str.startswith("referred_within_9").any()

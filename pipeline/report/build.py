@@ -18,7 +18,7 @@ from ..sqlfiles import statements
 from . import config, figures, html, measures, pathway, quality, sections, sql, summary, xlsx, yield_
 from .cells import Cells
 from .context import Context, add_months, ym
-from .messages import Messages
+from .messages import Messages, rules_in_force
 from .views import Builder
 
 COHORT_DDL_TABLES = ("cohort_runs", "criteria_met", "review_list", "attrition", "eligible_adults")
@@ -187,8 +187,9 @@ def render(con, db_path, month: date, dest: Path, lang: str = "sv", suppression:
            rules=None) -> None:
     """Compute the report for `month` on `con` and write it into the empty folder `dest`
     (inside `aos run` this is the run's staging folder, in its open transaction)."""
-    ctx, tables = compute(con, Path(db_path), month, suppression, rules)
-    _write(ctx, tables, dest, lang, suppression)
+    with rules_in_force(rules or load_rules()):
+        ctx, tables = compute(con, Path(db_path), month, suppression, rules)
+        _write(ctx, tables, dest, lang, suppression)
 
 
 def _write(ctx: Context, tables: dict, dest: Path, lang: str, suppression: bool) -> None:
@@ -218,8 +219,10 @@ def write_report(db_path, month: str, out_dir="out", lang: str = "sv", suppressi
         con = dblock.connect(db_path, read_only=True)
         try:
             dblock.check_layout(con, db_path)
-            ctx, tables = compute(con, db_path, m, suppression, rules)
-            with publish.locked(out, db_path, wait=wait, say=say) as o:
+            with rules_in_force(rules or load_rules()):
+                ctx, tables = compute(con, db_path, m, suppression, rules)
+            with publish.locked(out, db_path, wait=wait, say=say) as o, \
+                    rules_in_force(rules or load_rules()):
                 o.recover(publish.committed_in(con))
                 stage = o.stage(publish.new_run_id())
                 try:

@@ -37,10 +37,10 @@ class Config:
     cancer_groups: tuple[dict, ...]  # {"group_id", "code_from", "code_to"}
 
 
-@lru_cache(maxsize=1)
-def message_params() -> dict[str, int]:
-    """The parameters message texts may name (attrition steps, the referral measure)."""
-    rules = load_rules().data
+def message_params(rules=None) -> dict[str, int]:
+    """The parameters message texts may name (attrition steps, the referral measure), from
+    `rules` (default: the shipped rules file)."""
+    rules = (rules or load_rules()).data
     return {"min_age": int(rules["cohort"]["min_age"]),
             "min_criteria": int(rules["cohort"]["min_criteria"]),
             "known_cancer_months": int(rules["cohort"]["known_cancer_lookback_months"]),

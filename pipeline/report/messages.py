@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import tomllib
+from contextlib import contextmanager
 from functools import lru_cache
 
+from ..cohort.rules import load_rules
 from ..errors import UsageError
 from ..paths import DATA_DIR
 from .config import message_params
@@ -25,15 +27,31 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
+_IN_FORCE: list = []  # the rules of the report being written (see rules_in_force)
+
+
+@contextmanager
+def rules_in_force(rules):
+    """While a report is computed and written, its Messages take criterion names
+    (`criterion_<id>`) and parameters from `rules` - the run's rules file, not the shipped one."""
+    _IN_FORCE.append(rules)
+    try:
+        yield
+    finally:
+        _IN_FORCE.pop()
+
+
 class Messages:
-    """Messages of one language. Placeholders named after a rules/report parameter
-    (config.message_params: days, ages, months) are filled from the configuration, so that a
-    label follows the parameter instead of restating it."""
+    """Messages of one language. Criterion names come from the rules file in force (its
+    name_sv / name_en); placeholders named after a rules/report parameter (config.message_params:
+    days, ages, months) are filled from it, so that a label follows the parameter instead of
+    restating it."""
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        rules = _IN_FORCE[-1] if _IN_FORCE else load_rules()
         self.lang = lang
-        self.text = catalogue(lang)
-        self.params = message_params()
+        self.text = {**catalogue(lang), **rules.messages(lang)}
+        self.params = message_params(rules)
 
     def _fill(self, s: str, values: dict) -> str:
         return s.format_map(_Keep({**self.params, **values})) if "{" in s else s

@@ -70,5 +70,6 @@ def test_new_lab_criterion_reaches_every_output(runs):
     assert [c.execute(last).fetchone()[0] for c in (base, con)] == n_list
     assert n_list[1] > n_list[0]
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "crp_high" in report
-    assert "crp_high" not in (runs[0][0] / "report.html").read_text(encoding="utf-8")
+    assert "förhöjt CRP" in report  # shown by its Swedish name from the test rules file
+    shipped = (runs[0][0] / "report.html").read_text(encoding="utf-8")
+    assert "crp_high" not in shipped and "förhöjt CRP" not in shipped

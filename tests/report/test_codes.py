@@ -5,6 +5,7 @@ from datetime import date
 
 import duckdb
 
+from pipeline.cohort.rules import load_rules
 from pipeline.report import messages
 from pipeline.report.build import compute
 from pipeline.report.messages import Messages
@@ -16,12 +17,25 @@ from .fixture_db import REPORT_MONTH
 def test_labels_follow_the_parameters_not_the_text(monkeypatch):
     params = {"min_age": 21, "min_criteria": 3, "known_cancer_months": 24, "recent_months": 6,
               "referral_days": 60}
-    monkeypatch.setattr(messages, "message_params", lambda: params)
+    monkeypatch.setattr(messages, "message_params", lambda rules=None: params)
     sv, en = Messages("sv"), Messages("en")
     assert step_label(sv, 1) == "under 21 år vid T" and step_label(en, 1) == "age under 21 at T"
     assert "24" in step_label(sv, 4) and "6" in step_label(sv, 5) and "3" in step_label(sv, 6)
     assert "60 dagar" in sv("c_referred_within") and "60 days" in en("m_referred_within_share")
     assert "60 dagar" in sv.get("mdef_referred_within_share", "")
+
+
+def test_labels_follow_the_rules_of_the_report_being_written():
+    """A report written under another rules file (aos run --rules) names its parameters and
+    criteria from that file, not from the shipped one."""
+    rules = load_rules()
+    rules.data["cohort"]["min_criteria"] = 3
+    rules.criteria["fever"]["name_sv"] = "feber (lokal regel)"
+    with messages.rules_in_force(rules):
+        sv = Messages("sv")
+    assert "3" in step_label(sv, 6) and sv("criterion_fever") == "feber (lokal regel)"
+    assert "2" in step_label(Messages("sv"), 6)
+    assert Messages("sv")("criterion_fever") != "feber (lokal regel)"
 
 
 def test_every_step_label_is_filled_in_both_languages():

@@ -18,7 +18,8 @@ from ..sqlfiles import statements
 from . import config, figures, html, measures, pathway, quality, sections, sql, summary, xlsx, yield_
 from .cells import Cells
 from .context import Context, add_months, ym
-from .messages import Messages, rules_in_force
+from .config import rules_in_force
+from .messages import Messages
 from .views import Builder
 
 COHORT_DDL_TABLES = ("cohort_runs", "criteria_met", "review_list", "attrition", "eligible_adults")

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import tomllib
-from contextlib import contextmanager
 from functools import lru_cache
 
-from ..cohort.rules import load_rules
 from ..errors import UsageError
 from ..paths import DATA_DIR
-from .config import message_params
+from .config import message_params, rules_now
 
 MESSAGES_DIR = DATA_DIR / "messages"
 LANGUAGES = ("sv", "en")
@@ -27,20 +25,6 @@ class _Keep(dict):
         return "{" + key + "}"
 
 
-_IN_FORCE: list = []  # the rules of the report being written (see rules_in_force)
-
-
-@contextmanager
-def rules_in_force(rules):
-    """While a report is computed and written, its Messages take criterion names
-    (`criterion_<id>`) and parameters from `rules` - the run's rules file, not the shipped one."""
-    _IN_FORCE.append(rules)
-    try:
-        yield
-    finally:
-        _IN_FORCE.pop()
-
-
 class Messages:
     """Messages of one language. Criterion names come from the rules file in force (its
     name_sv / name_en); placeholders named after a rules/report parameter (config.message_params:
@@ -48,7 +32,7 @@ class Messages:
     restating it."""
 
     def __init__(self, lang: str = DEFAULT_LANG) -> None:
-        rules = _IN_FORCE[-1] if _IN_FORCE else load_rules()
+        rules = rules_now()
         self.lang = lang
         self.text = {**catalogue(lang), **rules.messages(lang)}
         self.params = message_params(rules)

@@ -6,7 +6,7 @@ from datetime import date
 import duckdb
 
 from pipeline.cohort.rules import load_rules
-from pipeline.report import messages
+from pipeline.report import config, messages
 from pipeline.report.build import compute
 from pipeline.report.messages import Messages
 from pipeline.report.sections import step_label
@@ -31,7 +31,7 @@ def test_labels_follow_the_rules_of_the_report_being_written():
     rules = load_rules()
     rules.data["cohort"]["min_criteria"] = 3
     rules.criteria["fever"]["name_sv"] = "feber (lokal regel)"
-    with messages.rules_in_force(rules):
+    with config.rules_in_force(rules):
         sv = Messages("sv")
     assert "3" in step_label(sv, 6) and sv("criterion_fever") == "feber (lokal regel)"
     assert "2" in step_label(Messages("sv"), 6)
@@ -58,3 +58,12 @@ def test_pooled_rows_are_flagged_not_guessed(fixture_db):
         assert (spans == df.pooled).all(), name
     m = t["measures"].measure
     assert "referred_within_share" in set(m) and not m.str.startswith("referred_within_9").any()
+
+
+def test_yield_band_follows_the_rules_in_force():
+    """The report's yardsticks come from the run's rules file (aos run --rules), not the shipped one."""
+    rules = load_rules()
+    rules.data["yield"]["band_low"], rules.data["yield"]["band_high"] = 0.10, 0.12
+    with config.rules_in_force(rules):
+        assert (config.load().band_low, config.load().band_high) == (0.10, 0.12)
+    assert (config.load().band_low, config.load().band_high) == (0.15, 0.20)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from ..cohort.rules import load_rules
 from ..paths import DATA_DIR
+from . import settings
 
 REPORT_DATA = DATA_DIR / "report"
 
@@ -72,7 +73,9 @@ def message_params(rules=None) -> dict[str, int]:
             "min_criteria": int(rules["cohort"]["min_criteria"]),
             "known_cancer_months": int(rules["cohort"]["known_cancer_lookback_months"]),
             "recent_months": int(rules["windows"]["recent_months"]),
-            "referral_days": load().referral_within_days}
+            "referral_days": load().referral_within_days,
+            "lead_days": load().lead_time_target_days,
+            "lead_target_pct": round(settings.load().lead_target_share * 100)}
 
 
 def load() -> Config:

@@ -144,7 +144,7 @@ def rolled_row(cells: Cells, measure: str, p: str, num, den, scale: float = 1.0)
 def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     rows = []
     for p in raw.get("lead_pool", []):
-        rows.append(rolled_row(cells, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
+        rows.append(rolled_row(cells, "closed_within_target_share",
                                p, key("lead:closed_in_target", p), key("lead:judged", p)))
     for p, last in raw.get("starts_rolling", []):
         rows.append(rolled_row(cells, "aos_starts_12m_per_1000", p, key("aos_starts", p),
@@ -152,11 +152,10 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     for p in raw.get("route", []):
         rows.append(rolled_row(cells, "aos_route_share", p, key("route:after_aos", p),
                                key("route:cancers", p)))
-    target = ctx.cfg.lead_time_target_days
     if "lead" in raw:
         for r in raw["lead"].itertuples(index=False):
             p = ym(r.month)
-            rows.append(row(cells, f"closed_within_{target}d_share", p, *REGION,
+            rows.append(row(cells, "closed_within_target_share", p, *REGION,
                             num=key("lead:closed_in_target", p), den=key("lead:judged", p)))
             med = None if pd.isna(r.median_days) else float(r.median_days)
             rows.append(row(cells, "median_days_to_close", p, *REGION,

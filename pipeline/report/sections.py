@@ -99,7 +99,7 @@ def pathway_views(b: Builder, ctx: Context, months: list[str]) -> list[View]:
                              "c_median_days"], "n_lead", days=target)
     panel = b.view("t_panel", ["c_month", "c_panel_complete", "c_aos_starts", "c_share"])
     for m in months:
-        i = b.measure_idx(f"closed_within_{target}d_share", m)
+        i = b.measure_idx("closed_within_target_share", m)
         j = b.measure_idx("median_days_to_close", m)
         if i is not None:
             lead.rows.append([Cell(m), b.num("measures", i, "numerator"), b.num("measures", i, "denominator"),
@@ -111,7 +111,7 @@ def pathway_views(b: Builder, ctx: Context, months: list[str]) -> list[View]:
                                b.num("measures", k, "ratio", 1, pct=True)])
     pooled = b.view("t_pathway_pooled", ["c_measure", "c_period", "c_numerator", "c_denominator", "c_share"],
                     "n_pathway_pooled")
-    for i in df.index[df.measure.isin([f"closed_within_{target}d_share", "aos_route_share"])
+    for i in df.index[df.measure.isin(["closed_within_target_share", "aos_route_share"])
                       & df.pooled]:
         pooled.rows.append([Cell(b.msg("m_" + df.at[i, "measure"])), Cell(df.at[i, "month"].replace("/", " – ")),
                             b.num("measures", i, "numerator"), b.num("measures", i, "denominator"),

@@ -135,7 +135,7 @@ def items(b: Builder, ctx: Context) -> list[Item]:
     out = [_rate_item(b, ctx, "new_episodes_per_1000", "sum_new_episodes", "#headline"),
            _rolling_rate_item(b, ctx) or _rate_item(b, ctx, "aos_starts_per_1000", "sum_aos_starts", "#headline"),
            _yield_item(b, ctx, "pathway"), _yield_item(b, ctx, "flag"),
-           _share_item(b, ctx, f"closed_within_{ctx.cfg.lead_time_target_days}d_share",
+           _share_item(b, ctx, "closed_within_target_share",
                        "sum_lead_time", "#pathway", settings.load().lead_target_share),
            _share_item(b, ctx, "aos_route_share", "sum_route_share", "#pathway")]
     return [i for i in out if i is not None]

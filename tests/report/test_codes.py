@@ -16,13 +16,15 @@ from .fixture_db import REPORT_MONTH
 
 def test_labels_follow_the_parameters_not_the_text(monkeypatch):
     params = {"min_age": 21, "min_criteria": 3, "known_cancer_months": 24, "recent_months": 6,
-              "referral_days": 60}
+              "referral_days": 60, "lead_days": 30, "lead_target_pct": 90}
     monkeypatch.setattr(messages, "message_params", lambda rules=None: params)
     sv, en = Messages("sv"), Messages("en")
     assert step_label(sv, 1) == "under 21 år vid T" and step_label(en, 1) == "age under 21 at T"
     assert "24" in step_label(sv, 4) and "6" in step_label(sv, 5) and "3" in step_label(sv, 6)
     assert "60 dagar" in sv("c_referred_within") and "60 days" in en("m_referred_within_share")
     assert "60 dagar" in sv.get("mdef_referred_within_share", "")
+    assert "30 dagar" in sv("m_closed_within_target_share") and "30 days" in en("sum_lead_time")
+    assert "mål 90 %" in sv("sum_lead_time")
 
 
 def test_labels_follow_the_rules_of_the_report_being_written():

@@ -121,7 +121,7 @@ def test_subtracting_consecutive_releases_cannot_reveal_a_month(two_releases):
             diffs = {(y + dy) - (x + dx) for dx in range(-2, 3) for dy in range(-2, 3)}
             assert len(diffs) == 2 * base - 1  # the month in minus the month out: 9 candidates
     m = pd.read_csv(two_releases[REPORT_MONTH] / "releasable" / "measures.csv", dtype={"month": str})
-    rolled = m[m.month.str.contains("/") & m.measure.isin(["closed_within_22d_share", "aos_route_share"])]
+    rolled = m[m.month.str.contains("/") & m.measure.isin(["closed_within_target_share", "aos_route_share"])]
     assert len(rolled)
     for v in pd.concat([rolled.numerator, rolled.denominator]).dropna():
         assert v % base == 0

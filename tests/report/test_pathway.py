@@ -86,13 +86,13 @@ def _measure(tables, measure, month, group="ALL"):
 
 
 def test_lead_time_22_days_is_in_target_23_is_not(tables):
-    r = _measure(tables, "closed_within_22d_share", "2025-01")
+    r = _measure(tables, "closed_within_target_share", "2025-01")
     assert (r.numerator, r.denominator) == (1, 3)  # M1 in target; M2 late; F1 open but judged
     assert _measure(tables, "median_days_to_close", "2025-01").ratio == 22.5
 
 
 def test_a_recent_open_start_is_not_judged(tables):
-    r = _measure(tables, "closed_within_22d_share", "2025-03")
+    r = _measure(tables, "closed_within_target_share", "2025-03")
     assert (r.numerator, r.denominator) == (1, 1)  # F3 closed on day 10; F2 not yet judged
 
 

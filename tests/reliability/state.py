@@ -73,3 +73,12 @@ def no_staging(out: Path) -> None:
 def sensitive_outside(root: Path, out: Path) -> list[Path]:
     """Patient-level files anywhere under `root` but outside `out`."""
     return [p for p in root.rglob("review_list.csv") if not p.resolve().is_relative_to(out.resolve())]
+
+
+def first_column(db: Path, query: str) -> set:
+    """The set of the first column of `query` on `db`, read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0] for r in con.execute(query).fetchall()}
+    finally:
+        con.close()

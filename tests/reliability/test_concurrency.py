@@ -12,18 +12,14 @@ import duckdb
 from pipeline.ingest.extract import sha256_file
 
 from .conftest import FIXTURE, MONTH, Paused, aos, other_extract
-from .state import assert_one_run, current_run, db_state, no_staging, tree
+from .state import assert_one_run, first_column, current_run, db_state, no_staging, tree
 
 BUSY = re.compile(r"^aos \w+: error: (database|output directory) busy: aos run \(pid \d+\) "
                   r"since \d\d:\d\d", re.M)
 
 
 def _ingested_shas(db) -> set[str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {r[0] for r in con.execute("SELECT sha256 FROM ingest_files").fetchall()}
-    finally:
-        con.close()
+    return first_column(db, "SELECT sha256 FROM ingest_files")
 
 
 def _loser(result: subprocess.CompletedProcess) -> str:

@@ -17,7 +17,7 @@ from pipeline import cli
 from pipeline.ingest.extract import sha256_file
 
 from .conftest import FIXTURE, MONTH, Paused, aos, env, other_extract
-from .state import assert_one_run, current_run, db_state, no_staging, sensitive_outside, tree
+from .state import assert_one_run, first_column, current_run, db_state, no_staging, sensitive_outside, tree
 
 # step -> is the database in the after state once the process is killed there?
 RUN_STEPS = {"after_ingest": False, "before_commit": False, "after_commit": True,
@@ -25,11 +25,7 @@ RUN_STEPS = {"after_ingest": False, "before_commit": False, "after_commit": True
 
 
 def _runs(db) -> set[str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {r[0] for r in con.execute("SELECT run_id FROM aos_runs").fetchall()}
-    finally:
-        con.close()
+    return first_column(db, "SELECT run_id FROM aos_runs")
 
 
 def _next_command(db, out) -> str:

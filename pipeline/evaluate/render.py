@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .. import safetext  # noqa: E402
+from .. import dblock, safetext  # noqa: E402
 from .backtest import Backtest, band_answer, rule_label, suppression_rules  # noqa: E402
 from .disclosure import secondary, suppress  # noqa: E402
 from .model import ModelReport  # noqa: E402
@@ -336,9 +336,21 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 def write_outputs(out_dir: Path, bt: Backtest, rep: ModelReport, settings: Settings,
                   manifest: dict, lang: str = "sv") -> Path:
-    """Write everything into a temporary sibling directory, then swap it into place."""
+    """Write everything into a temporary sibling directory, then swap it into place.
+
+    One writer per output directory (the lock file `.<name>.lock` beside it; busy -> exit 4);
+    the writer first removes what a killed earlier writer left (`.<name>.tmp-*`, `.<name>.old-*`)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with dblock.hold(out_dir.parent / f".{out_dir.name}.lock", "output directory"):
+        for pattern in (f".{out_dir.name}.tmp-*", f".{out_dir.name}.old-*"):
+            for stale in out_dir.parent.glob(pattern):
+                shutil.rmtree(stale, ignore_errors=True)
+        return _write_outputs(out_dir, bt, rep, settings, manifest, lang)
+
+
+def _write_outputs(out_dir: Path, bt: Backtest, rep: ModelReport, settings: Settings,
+                   manifest: dict, lang: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         tables = suppressed_tables(bt, rep, settings)

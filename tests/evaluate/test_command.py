@@ -61,6 +61,21 @@ def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
     assert not list(out.parent.glob(".eval.tmp-*"))
 
 
+def test_leftovers_of_a_killed_evaluate_are_removed_and_a_second_writer_is_busy(db, tmp_path):
+    from pipeline import dblock
+    from pipeline.errors import Busy
+    out = tmp_path / "eval"
+    for stale in (".eval.tmp-k1ll3d", ".eval.old-k1ll3d"):  # what kill -9 mid-swap leaves
+        (tmp_path / stale).mkdir()
+        (tmp_path / stale / "backtest.csv").write_text("stale")
+    assert run(db, out, "--no-model") == 0
+    assert not list(tmp_path.glob(".eval.tmp-*")) and not list(tmp_path.glob(".eval.old-*"))
+    with dblock.hold(tmp_path / ".eval.lock", "output directory"):  # another evaluate writing
+        with pytest.raises(Busy, match="output directory busy"):
+            run(db, out, "--no-model")
+    assert (out / "evaluate.html").exists()
+
+
 def test_small_counts_are_suppressed_never_zero(db, tmp_path):
     out = tmp_path / "eval"
     assert run(db, out, "--no-model") == 0

@@ -26,57 +26,65 @@ def is_small(value: int | None, threshold: int = THRESHOLD) -> bool:
 
 
 def suppress(cells: Mapping[Hashable, int | None], groups: Iterable[Group] = (),
-             threshold: int = THRESHOLD) -> set[Hashable]:
+             threshold: int = THRESHOLD, unpublished: Iterable[Hashable] = ()) -> set[Hashable]:
     """Keys of the cells to hide. `groups` are additive relations (total, members):
-    total = sum(members)."""
+    total = sum(members). `unpublished` cells (e.g. the complement den - num of a share) are
+    never shown, so nobody knows them: unless 1..threshold (then protected like any hidden
+    cell) they are unknowns of the relations, never hidden as a companion and never a target."""
     groups = [(t, list(m)) for t, m in groups]
     hidden = {k for k, v in cells.items() if is_small(v, threshold)}
+    unknown = {k for k in unpublished if k not in hidden}
     while True:
-        _secondary(cells, groups, hidden)
-        revealed = determined(groups, hidden)
+        _secondary(cells, groups, hidden, unknown)
+        revealed = determined(groups, hidden | unknown, free=unknown) - unknown
         if not revealed:
             return hidden
         before = len(hidden)
         for k in sorted(revealed, key=str):  # one companion each, then solve again
-            _hide_companion(cells, groups, hidden, k)
+            _hide_companion(cells, groups, hidden, k, unknown)
         if len(hidden) == before:
             raise RuntimeError(f"disclosure: cannot protect {sorted(map(str, revealed))[:3]}")
 
 
-def _pick(cells, total, members, hidden):
+def _pick(cells, total, members, hidden, unknown=frozenset()):
     """The next smallest shown cell of a group: a non-zero member, else any member, else
-    the total."""
-    shown = [k for k in members if k not in hidden and cells.get(k) is not None]
+    the total (an unpublished cell is not shown)."""
+    shown = [k for k in members if k not in hidden and k not in unknown and cells.get(k) is not None]
     nonzero = [k for k in shown if cells[k] != 0]
     if nonzero or shown:
         return min(nonzero or shown, key=lambda k: (cells[k], str(k)))
-    return total if total not in hidden and cells.get(total) is not None else None
+    ok = total not in hidden and total not in unknown and cells.get(total) is not None
+    return total if ok else None
 
 
-def _secondary(cells, groups, hidden) -> None:
-    """SPEC rule: a group with exactly one hidden cell hides its next smallest cell."""
+def _secondary(cells, groups, hidden, unknown=frozenset()) -> None:
+    """SPEC rule: a group with exactly one hidden cell hides its next smallest cell (a group
+    with an unpublished unknown reveals nothing by itself)."""
     changed = True
     while changed:
         changed = False
         for total, members in groups:
-            if sum(k in hidden for k in {total, *members}) == 1:
-                pick = _pick(cells, total, members, hidden)
+            cell_set = {total, *members}
+            if sum(k in hidden for k in cell_set) == 1 and not cell_set & unknown:
+                pick = _pick(cells, total, members, hidden, unknown)
                 if pick is not None:
                     hidden.add(pick)
                     changed = True
 
 
-def _hide_companion(cells, groups, hidden, key) -> None:
-    options = [_pick(cells, t, m, hidden) for t, m in groups if key == t or key in m]
+def _hide_companion(cells, groups, hidden, key, unknown=frozenset()) -> None:
+    options = [_pick(cells, t, m, hidden, unknown) for t, m in groups if key == t or key in m]
     options = [k for k in options if k is not None]
     if options:
         hidden.add(min(options, key=lambda k: (cells[k], str(k))))
 
 
-def determined(groups: list[Group], hidden: set) -> set:
+def determined(groups: list[Group], hidden: set, free: set = frozenset()) -> set:
     """Hidden cells whose value follows from the shown cells and all groups together
     (a cell is determined when its unit vector lies in the row space of the system).
-    Solved per connected component of hidden cells, which keeps the matrices small."""
+    Solved per connected component of hidden cells, which keeps the matrices small. `free`
+    hidden cells are unknowns that need no answer (unpublished): one in a single equation
+    takes that equation with it (it can satisfy any value), which keeps components small."""
     rows = []
     for total, members in groups:
         coeffs = {k: 1.0 for k in members if k in hidden}
@@ -85,6 +93,8 @@ def determined(groups: list[Group], hidden: set) -> set:
         coeffs = {k: c for k, c in coeffs.items() if c}
         if coeffs:
             rows.append(coeffs)
+    if free:
+        rows = _peel(rows, free)
     parent: dict = {}
 
     def root(k):
@@ -105,6 +115,29 @@ def determined(groups: list[Group], hidden: set) -> set:
     for comp_rows in components.values():
         out |= _determined(comp_rows)
     return out
+
+
+def _peel(rows: list[dict], free: set) -> list[dict]:
+    """Drop, repeatedly, each equation holding a free unknown that occurs in no other one."""
+    where: dict = {}
+    for i, coeffs in enumerate(rows):
+        for k in coeffs:
+            if k in free:
+                where.setdefault(k, set()).add(i)
+    todo = [k for k, rs in where.items() if len(rs) == 1]
+    dropped = set()
+    while todo:
+        k = todo.pop()
+        if len(where[k]) != 1:
+            continue
+        (i,) = where[k]
+        dropped.add(i)
+        for other in rows[i]:
+            if other in where:
+                where[other].discard(i)
+                if len(where[other]) == 1:
+                    todo.append(other)
+    return [r for i, r in enumerate(rows) if i not in dropped]
 
 
 def _determined(rows: list[dict]) -> set:
@@ -133,13 +166,26 @@ class Cells:
         self.values: dict[Key, int] = {}
         self.groups: list[tuple[Key, list[Key]]] = []
         self.hidden: set[Hashable] = set()
+        self.unpublished: set[Key] = set()  # registered for their relations, never shown
+        self.optional: dict[str, set[Key]] = {}  # comparison name -> its cells (finalize)
         self.final = False
 
-    def add(self, key: Key, value) -> Key:
+    def add(self, key: Key, value, published: bool = True, optional: str | None = None) -> Key:
+        """Register a count; `published=False` for a cell no output shows (see `suppress`);
+        `optional` names a comparison (a previous pool) whose new cells are shown only when
+        that hides no other cell (see `finalize`)."""
         value = int(value)
         if key in self.values and self.values[key] != value:
             raise ValueError(f"cell {key} registered twice with {self.values[key]} and {value}")
+        new = key not in self.values
         self.values[key] = value
+        if not published:
+            self.unpublished.add(key)
+        if optional and new:
+            self.optional.setdefault(optional, set()).add(key)
+        elif not optional:
+            for keys in self.optional.values():
+                keys.discard(key)
         return key
 
     def add_group(self, total: Key, members: list[Key]) -> None:
@@ -154,16 +200,39 @@ class Cells:
 
     def add_share(self, num: Key, den: Key) -> None:
         """num of den people have a property: the den - num who do not are a count too
-        (16 of 18 referred reveals 2 not referred), so it is protected like any other."""
+        (16 of 18 referred reveals 2 not referred), so a 1-4 is protected like any other. It is
+        never published: otherwise an unknown, so that a hidden numerator does not pull its
+        shown denominator with it (the cascade seen at 150,000-200,000 patients)."""
         if num not in self.values or den not in self.values:
             return
         rest = (f"complement:{num[0]}|{den[0]}", *num[1:])
-        self.add(rest, self.values[den] - self.values[num])
+        self.add(rest, self.values[den] - self.values[num], published=False)
         self.add_group(den, [num, rest])
 
     def finalize(self, suppression: bool, threshold: int = THRESHOLD) -> None:
-        self.hidden = suppress(self.values, self.groups, threshold) if suppression else set()
-        self.final = True
+        """Decide the hidden cells. The optional comparisons are first left out (unpublished);
+        each is then shown only if that hides no other cell, else hidden whole (a previous
+        pool whose difference with another pool would cost the month's own counts)."""
+        self.hidden, self.final = set(), True
+        if not suppression:
+            return
+        opt = set().union(*self.optional.values())
+
+        def run(off):
+            return suppress(self.values, self.groups, threshold, self.unpublished | off)
+
+        base = run(opt)
+        trial = run(set()) if opt else base
+        if trial - opt <= base:
+            self.hidden = trial
+            return
+        off = set(opt)
+        for _, keys in sorted(self.optional.items()):
+            trial = run(off - keys)
+            if trial - opt <= base:
+                off -= keys
+                base = trial - opt
+        self.hidden = run(off) | off
 
     def get(self, key: Key) -> tuple[int | None, bool]:
         """(value, suppressed); value is None when suppressed or never registered."""

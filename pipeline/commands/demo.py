@@ -25,7 +25,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", default="out/demo", metavar="DIR",
                    help="output directory, also holds aos.duckdb (default: out/demo)")
     p.add_argument("--from", dest="first", default="2023-01", metavar="YYYY-MM",
-                   help="first month of the backfill (default: 2023-01)")
+                   help="first month of the backfill (default: 2023-01, which gives the report 24 "
+                        "complete months before the register date, so every summary card compares "
+                        "the last 12 months with the 12 before)")
     p.add_argument("--month", default="2025-12", metavar="YYYY-MM",
                    help="report month, the last month of the backfill (default: 2025-12)")
     p.add_argument("--lang", default="sv", choices=("sv", "en"), help="report language (default: sv)")

@@ -15,7 +15,7 @@ from ..months import parse as parse_yyyy_mm
 from ..errors import DataRefused, UsageError
 from .. import safetext
 from ..sqlfiles import statements
-from . import config, figures, html, measures, pathway, quality, sections, sql, summary, xlsx, yield_
+from . import config, settings, figures, html, measures, pathway, quality, sections, sql, summary, xlsx, yield_
 from .cells import Cells
 from .context import Context, add_months, ym
 from .config import rules_in_force
@@ -64,17 +64,29 @@ def _meta(con) -> dict:
     return out
 
 
+def pool_first(cfg, month: date, register: date | None) -> date:
+    """The first month the rolling pools and their previous pools can need: two pools of
+    `rolling_months` before the register's month less the longest window, and the route
+    share's look-back before them (the trend window alone is too short for them)."""
+    s = settings.load()
+    base = min(month, register.replace(day=1)) if register else month
+    return add_months(base, -(2 * s.rolling_months + max(cfg.windows) + s.route_lookback_months))
+
+
 def _context(con, db_path: Path, month: date) -> Context:
     cfg = config.load()
     present = _prepare(con, db_path)
-    first = add_months(month, -(cfg.trend_months - 1))
+    meta = _meta(con)
+    shown = add_months(month, -(cfg.trend_months - 1))
+    first = min(shown, pool_first(cfg, month, meta.get("cancer_register_complete_until")))
     months = [r[0] for r in con.execute(
         "SELECT DISTINCT month FROM eligible_adults WHERE month BETWEEN ? AND ? ORDER BY month",
         [first, month]).fetchall()]
     if month not in months:
         raise DataRefused(f"{db_path}: no cohort for {ym(month)} in table eligible_adults; "
                           f"run `aos run --month {ym(month)}` first")
-    ctx = Context(con=con, month=month, months=months, cfg=cfg, meta=_meta(con), present=present)
+    ctx = Context(con=con, month=month, months=months, cfg=cfg, meta=meta, present=present,
+                  shown=max(shown, months[0]))
     for t, note in (("referrals", "note_no_referrals"), ("cancer_diagnoses", "note_no_cancer")):
         if t not in present:
             ctx.notes.append(note)
@@ -93,7 +105,7 @@ def compute(con, db_path: Path, month: date, suppression: bool = True,
     (pipeline.cohort.rules.Rules; default the shipped file) - its cancer definition counts."""
     ctx = _context(con, db_path, month)
     ctx.suppression = suppression
-    cells = Cells()
+    cells = ctx.cells = Cells()
     install_cancer_macro(con, (rules or load_rules()).data["cancer"])
     sql.execute(con, "00_base")
     con.register("rpt_cancer_group_df", pd.DataFrame(list(ctx.cfg.cancer_groups)))
@@ -103,6 +115,8 @@ def compute(con, db_path: Path, month: date, suppression: bool = True,
     raw_p = pathway.collect(ctx, cells)
     raw_y = yield_.collect(ctx, cells)
     raw_q = quality.collect(ctx, cells)
+    before = ym(ctx.shown_first)  # months before the trend window: never published
+    cells.unpublished |= {k for k in cells.values if len(k[1]) == 7 and k[1] < before}
     cells.finalize(suppression)
     rows = measures.release(ctx, cells, raw_m) + pathway.release(ctx, cells, raw_p)
     tables = {"measures": pd.DataFrame(rows, columns=["measure", "month", "group_type", "group",
@@ -110,6 +124,9 @@ def compute(con, db_path: Path, month: date, suppression: bool = True,
                                                       "pooled"]).astype({"pooled": bool})}
     tables.update(yield_.release(ctx, cells, raw_y))
     tables.update(quality.release(ctx, cells, raw_q))
+    for name, col in (("measures", "month"), ("yield", "period")):  # monthly rows: trend window
+        df = tables[name]
+        tables[name] = df[df.pooled | (df[col] >= before)].reset_index(drop=True)
     for name, df in tables.items():  # counts as nullable integers: blank, never 0, when hidden
         for col in ("numerator", "denominator", "n", "cancers", "rows", "n_before", "n_excluded", "n_after"):
             if col in df.columns:

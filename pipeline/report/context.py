@@ -23,12 +23,19 @@ def period(first: date, last: date) -> str:
 class Context:
     con: object
     month: date  # first day of the report month M
-    months: list[date]  # trend months with a cohort, ascending, ending with M
+    months: list[date]  # computed months with a cohort, ascending, ending with M (see shown)
     cfg: Config
     meta: dict  # extract_meta of the latest extract ({} when none)
     present: set[str]  # optional input tables that were ingested
     notes: list[str] = field(default_factory=list)  # message keys of caveats to show
     suppression: bool = True
+    cells: object = None  # the disclosed cell registry (pipeline.disclosure.Cells), for tests
+    shown: date | None = None  # first month of the trend window; earlier months feed only the
+    # rolling pools and their previous pools, their own cells are never published
+
+    @property
+    def shown_first(self) -> date:
+        return self.shown or self.months[0]
 
     @property
     def first(self) -> date:

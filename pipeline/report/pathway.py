@@ -10,6 +10,7 @@ from . import settings, sql
 from .cells import Cells
 from .context import REGION, Context, add_months, period, ym
 from .measures import key, row
+from .yield_ import PREVIOUS, previous_months
 
 
 def _panel_frame(ctx: Context) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def collect(ctx: Context, cells: Cells) -> dict:
         out["lead"] = lt
         out["lead_pool"] = _pool_lead(ctx, cells, lt)
     out["route"] = _collect_route(ctx, cells)
-    out["starts_rolling"] = _collect_starts_rolling(ctx, cells)
+    out["rolling_rates"] = _collect_rolling_rates(ctx, cells)
     con.register("rpt_panel_df", _panel_frame(ctx))
     con.execute("CREATE OR REPLACE TEMP TABLE rpt_panel AS SELECT * FROM rpt_panel_df")
     con.unregister("rpt_panel_df")
@@ -64,36 +65,41 @@ def collect(ctx: Context, cells: Cells) -> dict:
 
 def _pool_lead(ctx: Context, cells: Cells, lt: pd.DataFrame) -> list[str]:
     """Rolling headline: starts of the 12 most recent months that are judged in full, and the
-    12 months before them (the summary's comparison, no overlap) when consecutive."""
-    judged = [r.month for r in lt.itertuples(index=False) if r.judged == r.starts and r.starts]
+    12 months just before them (the summary's comparison, no overlap) when all judged."""
+    judged = [pd.Timestamp(r.month).date() for r in lt.itertuples(index=False)
+              if r.judged == r.starts and r.starts]
     n, out = settings.load().rolling_months, []
-    for pool in (judged[-n:], judged[-2 * n:-n]):
-        if not pool or (out and len(pool) < n):
+    for pool, opt in ((judged[-n:], None), (previous_months(judged, n), PREVIOUS + " lead")):
+        if not pool:
             break
         p = period(pool[0], pool[-1])
         for q in ("lead:judged", "lead:closed_in_target"):
-            total = cells.add(key(q, p), sum(cells.values[key(q, ym(m))] for m in pool))
+            total = cells.add(key(q, p), sum(cells.values[key(q, ym(m))] for m in pool), optional=opt)
             cells.add_group(total, [key(q, ym(m)) for m in pool])
         cells.add_share(key("lead:closed_in_target", p), key("lead:judged", p))
         out.append(p)
     return out
 
 
-def _collect_starts_rolling(ctx: Context, cells: Cells) -> list[tuple[str, str]]:
-    """AOS starts in the 12 months ending with M (the same cell as the panel's denominator).
-    No 12 months before: that pool overlaps the pathway-yield pool's AOS starts, and secondary
-    suppression then hides the month's own counts (found when tried; docs/report.md)."""
+ROLLING_RATES = {"new_episodes": "new_episodes_12m_per_1000", "aos_starts": "aos_starts_12m_per_1000"}
+
+
+def _collect_rolling_rates(ctx: Context, cells: Cells) -> list[tuple[str, str, str]]:
+    """New review episodes and AOS starts in the 12 months ending with M, and in the 12 months
+    before (the summary's comparison), per 1,000 listed adults of each pool's last month."""
     n, out = settings.load().rolling_months, []
-    for back in (0,):
+    for back in (0, 1):
         last = add_months(ctx.month, -n * back)
         months = [m for m in ctx.months if add_months(last, -(n - 1)) <= m <= last]
         if len(months) < n:
             continue
         p = period(months[0], last)
-        if key("aos_starts", p) not in cells.values:
-            total = cells.add(key("aos_starts", p), sum(cells.values[key("aos_starts", ym(m))] for m in months))
-            cells.add_group(total, [key("aos_starts", ym(m)) for m in months])
-        out.append((p, ym(last)))
+        for q in ROLLING_RATES:
+            if key(q, p) not in cells.values:
+                total = cells.add(key(q, p), sum(cells.values[key(q, ym(m))] for m in months),
+                                  optional=f"{PREVIOUS} {q}" if back else None)
+                cells.add_group(total, [key(q, ym(m)) for m in months])
+            out.append((q, p, ym(last)))
     return out
 
 
@@ -123,9 +129,9 @@ def _collect_route(ctx: Context, cells: Cells) -> list[str]:
         r = sql.query(ctx.con, "route_share", period_from=f,
                       period_to=add_months(z, 1) - timedelta(days=1),
                       lookback=s.route_lookback_months).iloc[0]
-        p = period(f, z)
-        k = cells.add(key("route:after_aos", p), r.after_aos)
-        cells.add_share(k, cells.add(key("route:cancers", p), r.cancers))
+        p, opt = period(f, z), PREVIOUS + " route" if back else None
+        k = cells.add(key("route:after_aos", p), r.after_aos, optional=opt)
+        cells.add_share(k, cells.add(key("route:cancers", p), r.cancers, optional=opt))
         out.append(p)
     return out
 
@@ -146,9 +152,8 @@ def release(ctx: Context, cells: Cells, raw: dict) -> list[dict]:
     for p in raw.get("lead_pool", []):
         rows.append(rolled_row(cells, "closed_within_target_share",
                                p, key("lead:closed_in_target", p), key("lead:judged", p)))
-    for p, last in raw.get("starts_rolling", []):
-        rows.append(rolled_row(cells, "aos_starts_12m_per_1000", p, key("aos_starts", p),
-                               key("listed_adults", last), 1000))
+    for q, p, last in raw.get("rolling_rates", []):
+        rows.append(rolled_row(cells, ROLLING_RATES[q], p, key(q, p), key("listed_adults", last), 1000))
     for p in raw.get("route", []):
         rows.append(rolled_row(cells, "aos_route_share", p, key("route:after_aos", p),
                                key("route:cancers", p)))

@@ -41,7 +41,7 @@ def collect(ctx: Context, cells: Cells) -> dict:
         if members and r.rows == sum(cells.values.get(m, 0) for m in members):
             cells.add_group(key, members)  # so that a reason cell cannot be recovered by difference
     att = sql.query(con, "attrition", last=ctx.month)
-    runs = sql.query(con, "cohort_runs", first=ctx.first, last=ctx.month)
+    runs = sql.query(con, "cohort_runs", first=ctx.shown_first, last=ctx.month)
     return {"dq": dq, "reasons": qr, "flags": flags, "attrition": att, "runs": runs}
 
 

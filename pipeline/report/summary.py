@@ -10,8 +10,7 @@ from .. import months
 from . import settings
 from .context import Context, ym
 from .views import Builder, Cell
-
-TREND_MONTHS = 12  # the arrow compares the month with the mean of the 12 months before
+from .yield_ import wilson
 
 
 @dataclass
@@ -26,19 +25,13 @@ class Item:
     link: str
 
 
-def arrow(now: float | None, before: list[float], tol: float = 0.05) -> str:
-    """↑ / ↓ when the value differs from the mean of `before` by more than tol (relative)."""
-    before = [b for b in before if b is not None and not pd.isna(b)]
-    if now is None or pd.isna(now) or not before:
-        return ""
-    ref = sum(before) / len(before)
-    if ref == 0:
-        return "→" if now == 0 else "↑"
-    change = (now - ref) / ref
-    return "↑" if change > tol else "↓" if change < -tol else "→"
-
-
 ARROW_KEY = {"↑": "up", "↓": "down", "→": "flat"}
+
+
+def arrow(prev: float, lo: float, hi: float) -> str:
+    """The rule stated in the report (sum_arrow_rule): ↑ when the previous pool's value lies
+    below the current pool's 95 % interval, ↓ when above it, → (unchanged) inside it."""
+    return "↑" if prev < lo else "↓" if prev > hi else "→"
 
 
 def previous_pool(periods: pd.Series, now: str) -> int | None:
@@ -50,43 +43,57 @@ def previous_pool(periods: pd.Series, now: str) -> int | None:
     return hit[0] if len(hit) else None
 
 
-def pool_arrow(b: Builder, ratios: pd.Series, suppressed: pd.Series, i, j) -> tuple[str, str]:
-    """Arrow and its text for pooled row i against the previous pool j: both published
-    (counts rounded like the headline), else "no comparison" with the reason."""
+def interval(num, den, scale: float = 1.0) -> tuple[float, float] | None:
+    """The 95 % Wilson interval of num/den (the published, rounded counts), times scale."""
+    if num is None or den is None or pd.isna(num) or pd.isna(den) or not den or num > den:
+        return None
+    lo, hi = wilson(int(num), int(den))
+    return lo * scale, hi * scale
+
+
+def pool_arrow(b: Builder, df: pd.DataFrame, col: str, i, j, ci: tuple | None,
+               fmt) -> tuple[str, str]:
+    """Arrow and its text for pooled row i of df against the previous pool j (value column
+    `col`, current interval `ci`): both published and unsuppressed, else "no comparison"
+    with the reason. `fmt` formats a value as the card shows it."""
     if j is None:
         return "", b.msg("sum_nocmp_short", n=2 * settings.load().rolling_months)
-    if suppressed[i] or suppressed[j] or pd.isna(ratios[i]) or pd.isna(ratios[j]):
+    now, prev = df.at[i, col], df.at[j, col]
+    if df.at[i, "suppressed"] or df.at[j, "suppressed"] or pd.isna(now) or pd.isna(prev) or ci is None:
         return "", b.msg("sum_nocmp_suppressed")
-    a = arrow(ratios[i], [ratios[j]])
-    return a, b.msg("sum_arrow_" + ARROW_KEY[a])
+    a = arrow(float(prev), *ci)
+    per = df.at[j, "period" if "period" in df.columns else "month"].replace("/", " – ")
+    return a, b.msg("sum_arrow_" + ARROW_KEY[a], prev=fmt(float(prev)), period=per)
+
+
+def _pct(b: Builder):
+    return lambda v: b.msg.number(v * 100, 1) + "\u00a0%"
 
 
 def _rate_item(b: Builder, ctx: Context, measure: str, label: str, link: str) -> Item:
-    df, m = b.t["measures"], ym(ctx.month)
+    """The report month's rate, when no rolling 12-month figure exists (fewer than 12 months)."""
+    m = ym(ctx.month)
     i = b.measure_idx(measure, m)
     value = b.num("measures", i, "ratio", 2) if i is not None else Cell("–")
-    reg = df[(df.measure == measure) & (df.group_type == "region") & (df.month < m)
-             & ~df.pooled].sort_values("month").tail(TREND_MONTHS)
-    now = df.at[i, "ratio"] if i is not None else None
-    a = arrow(now, reg.ratio.tolist())
-    return Item(b.msg(label), value, b.msg("sum_per_1000_detail", month=m), "", "info", a,
-                b.msg("sum_arrow_" + ARROW_KEY.get(a, "none")), link)
+    return Item(b.msg(label), value, m, "", "info", "",
+                b.msg("sum_nocmp_short", n=2 * settings.load().rolling_months), link)
 
 
-def _rolling_rate_item(b: Builder, ctx: Context) -> Item | None:
-    """AOS starts in the last 12 months per 1,000 listed adults (a month alone is often 1-4),
-    the arrow against the 12 months before."""
+def _rolling_rate_item(b: Builder, measure: str, label: str, unit: str) -> Item | None:
+    """Review episodes or AOS starts in the last 12 months per 1,000 listed adults (a month
+    alone is often 1-4), the arrow against the 12 months before."""
     df = b.t["measures"]
-    hit = df.index[(df.measure == "aos_starts_12m_per_1000") & (df.group_type == "region")]
+    hit = df.index[(df.measure == measure) & (df.group_type == "region")]
     if not len(hit):
         return None
     i = max(hit, key=lambda i: df.at[i, "month"])
-    j = previous_pool(df.month[hit], df.at[i, "month"])
-    a, a_text = pool_arrow(b, df.ratio, df.suppressed, i, j) if j is not None else ("", b.msg("sum_nocmp_overlap"))
-    detail = b.msg("sum_starts_detail", num=b.num("measures", i, "numerator").text,
+    ci = interval(df.at[i, "numerator"], df.at[i, "denominator"], 1000)
+    a, a_text = pool_arrow(b, df, "ratio", i, previous_pool(df.month[hit], df.at[i, "month"]), ci,
+                           lambda v: b.msg.number(v, 2))
+    detail = b.msg("sum_rate_detail", num=b.num("measures", i, "numerator").text, what=b.msg(unit),
                    period=df.at[i, "month"].replace("/", " – "))
-    return Item(b.msg("sum_aos_starts_12m"), b.num("measures", i, "ratio", 2), detail, "", "info", a,
-                a_text, "#headline")
+    return Item(b.msg(label), b.num("measures", i, "ratio", 2), detail, "", "info", a, a_text,
+                "#headline")
 
 
 def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
@@ -97,7 +104,9 @@ def _yield_item(b: Builder, ctx: Context, t: str) -> Item:
     if not len(hit):
         return Item(label, Cell("–"), b.msg("sum_no_complete"), "", "info", "", "", "#yield")
     i = max(hit, key=lambda i: y.at[i, "period"])
-    a, a_text = pool_arrow(b, y["yield"], y.suppressed, i, previous_pool(y.period[hit], y.at[i, "period"]))
+    ci = None if pd.isna(y.at[i, "ci_low"]) else (y.at[i, "ci_low"], y.at[i, "ci_high"])
+    a, a_text = pool_arrow(b, y, "yield", i, previous_pool(y.period[hit], y.at[i, "period"]), ci,
+                           _pct(b))
     v = y.at[i, "verdict"]
     detail = b.msg("sum_ci", lo=b.num("yield", i, "ci_low", 1, pct=True).text,
                    hi=b.num("yield", i, "ci_high", 1, pct=True).text,
@@ -118,7 +127,8 @@ def _share_item(b: Builder, ctx: Context, measure: str, label: str, link: str,
     if not len(hit):
         return None
     i = max(hit, key=lambda i: df.at[i, "month"])
-    a, a_text = pool_arrow(b, df.ratio, df.suppressed, i, previous_pool(df.month[hit], df.at[i, "month"]))
+    a, a_text = pool_arrow(b, df, "ratio", i, previous_pool(df.month[hit], df.at[i, "month"]),
+                           interval(df.at[i, "numerator"], df.at[i, "denominator"]), _pct(b))
     r, p = df.at[i, "ratio"], df.at[i, "month"].replace("/", " – ")
     verdict, tone = "", "info"
     if target is not None and r is not None and not pd.isna(r):
@@ -132,8 +142,10 @@ def _share_item(b: Builder, ctx: Context, measure: str, label: str, link: str,
 
 
 def items(b: Builder, ctx: Context) -> list[Item]:
-    out = [_rate_item(b, ctx, "new_episodes_per_1000", "sum_new_episodes", "#headline"),
-           _rolling_rate_item(b, ctx) or _rate_item(b, ctx, "aos_starts_per_1000", "sum_aos_starts", "#headline"),
+    out = [_rolling_rate_item(b, "new_episodes_12m_per_1000", "sum_new_episodes_12m", "sum_unit_episodes")
+           or _rate_item(b, ctx, "new_episodes_per_1000", "sum_new_episodes", "#headline"),
+           _rolling_rate_item(b, "aos_starts_12m_per_1000", "sum_aos_starts_12m", "sum_unit_starts")
+           or _rate_item(b, ctx, "aos_starts_per_1000", "sum_aos_starts", "#headline"),
            _yield_item(b, ctx, "pathway"), _yield_item(b, ctx, "flag"),
            _share_item(b, ctx, "closed_within_target_share",
                        "sum_lead_time", "#pathway", settings.load().lead_target_share),

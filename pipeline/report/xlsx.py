@@ -1,6 +1,7 @@
 """report.xlsx: an info sheet, then one sheet per releasable table (openpyxl)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from .. import safetext
 from . import quality
 from .messages import Messages
+from .sections import FLAG_ITEMS
 from .views import COUNT_COLUMNS
 
 FORMATS = {"ratio": "0.0000", "yield": "0.0%", "ci_low": "0.0%", "ci_high": "0.0%",
@@ -52,25 +54,40 @@ def _group_label(gt: str, g: str, msg: Messages) -> str:
     return g
 
 
+def _item_label(name: str, r, msg: Messages) -> str:
+    """The item of missed_opportunities or data_quality as display text."""
+    item = r["item"]
+    if name == "missed_opportunities":
+        return msg.get("missed_" + item, item)
+    if item in FLAG_ITEMS:
+        return msg("flag_" + item, file=r["reason"])
+    return msg.get("c_" + item, item)
+
+
 def labelled(name: str, df: pd.DataFrame, msg: Messages) -> pd.DataFrame:
     """Labels in the report's language for the codes (issue 12): the code columns stay as in
-    the CSV, a `<code>_label` column for each is appended at the end of the sheet."""
+    the CSV, each immediately followed by its `<code>_label` column."""
     from .sections import step_label
 
     df = df.copy()
     labels = {
         "measure": lambda r: msg.get("m_" + r["measure"], r["measure"]),
+        "group_type": lambda r: msg.get("gt_" + r["group_type"], r["group_type"]),
         "group": lambda r: _group_label(r["group_type"], r["group"], msg),
         "yield_type": lambda r: msg("yield_type_" + r["yield_type"]),
         "verdict": lambda r: msg.get("verdict_" + r["verdict"], r["verdict"]),
         "site_group": lambda r: msg.get("site_" + r["site_group"], r["site_group"]),
-        "item": lambda r: msg.get("missed_" + r["item"], r["item"]),
+        "item": lambda r: _item_label(name, r, msg),
+        "field": lambda r: msg.get("field_" + r["field"], r["field"]),
+        "not_evaluable": lambda r: ", ".join(
+            msg.get("criterion_" + c, c) for c in re.split(r"[;,]\s*", r["not_evaluable"] or "") if c),
     }
     if name == "attrition_region":
         df["step"] = [step_label(msg, n) for n in df.step_no]
     for col, f in labels.items():
         if col in df.columns:
-            df[col + "_label"] = df.apply(f, axis=1) if len(df) else pd.Series(dtype=object)
+            values = df.apply(f, axis=1) if len(df) else pd.Series(dtype=object)
+            df.insert(df.columns.get_loc(col) + 1, col + "_label", values)
     return df
 
 

@@ -16,6 +16,7 @@ from .measures import key
 
 COHORT_QUANTITY = {"pathway": "aos_starts", "flag": "new_episodes"}
 LEAD_BINS = ((0, 90), (91, 180), (181, 365), (366, None))
+PREVIOUS = "previous 12 months"  # the summary's comparison pools: shown only if they cost nothing
 
 
 def wilson(cancers: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -102,8 +103,17 @@ def collect(ctx: Context, cells: Cells) -> dict:
             for m in done:
                 k = cells.add(key(cq, ym(m)), c.loc[c.month == pd.Timestamp(m), "cancers"].sum())
                 cells.add_share(k, key(q, ym(m)))
-            done = done[-settings.load().rolling_months:]  # the rolling headline pool
+            n_roll = settings.load().rolling_months
+            prev = previous_months(done, n_roll) if w == cfg.headline_window else []
+            done = done[-n_roll:]  # the rolling headline pool
             p = period(done[0], done[-1]) if done else None
+            p0 = period(prev[0], prev[-1]) if prev else None
+            if p0:  # the previous pool (the summary's arrow): region only
+                total0 = cells.add(key(cq, p0), sum(cells.values[key(cq, ym(m))] for m in prev),
+                                   optional=f"{PREVIOUS} {t}")
+                cells.add_group(total0, [key(cq, ym(m)) for m in prev])
+                _pool(cells, q, p0, prev, [], optional=f"{PREVIOUS} {t}")
+                cells.add_share(total0, key(q, p0))
             if p:
                 cm = c[c.month.isin([pd.Timestamp(m) for m in done])]
                 # unit rows (the funnel) at the headline window only: pooled unit totals
@@ -124,9 +134,20 @@ def collect(ctx: Context, cells: Cells) -> dict:
                     for g, v in s.items():
                         cells.add(key(f"site:{t}:{w}:{g}", p, "site", g), v)
                     # sites: published rounded to 5 like every rolling count (no relation)
-            plan.append({"type": t, "w": w, "ends": ends, "done": done, "period": p,
+            plan.append({"type": t, "w": w, "ends": ends, "done": done, "period": p, "prev": p0,
+                         "prev_end": ends[prev[-1]] if prev else None,
                          "units": _units(cells, q, done) if w == cfg.headline_window else []})
     return {"plan": plan, "missed": _collect_missed(ctx, cells)}
+
+
+def previous_months(done: list[date], n: int) -> list[date]:
+    """The n months just before the last n of `done` (ascending), when all n are in `done`:
+    the previous, non-overlapping pool of a rolling figure; else []."""
+    if len(done) < 2 * n:
+        return []
+    first = done[-n]
+    prev = [m for m in done if add_months(first, -n) <= m < first]
+    return prev if len(prev) == n else []
 
 
 def _units(cells: Cells, q: str, months: list[date]) -> list[str]:
@@ -134,10 +155,11 @@ def _units(cells: Cells, q: str, months: list[date]) -> list[str]:
     return sorted({k[3] for k in cells.values if k[0] == q and k[2] == "care_unit" and k[1] in wanted})
 
 
-def _pool(cells: Cells, q: str, p: str, months: list[date], units: list[str]) -> None:
+def _pool(cells: Cells, q: str, p: str, months: list[date], units: list[str],
+          optional: str | None = None) -> None:
     """Pooled cohort sizes: the sum of the monthly cells, region and per unit."""
     total_val = sum(cells.values[key(q, ym(m))] for m in months)
-    total = cells.add(key(q, p), total_val)
+    total = cells.add(key(q, p), total_val, optional=optional)
     cells.add_group(total, [key(q, ym(m)) for m in months])
     ukeys = []
     for u in units:
@@ -185,6 +207,9 @@ def release(ctx: Context, cells: Cells, raw: dict) -> dict[str, pd.DataFrame]:
             rows.append(_yield_row(ctx, cells, t, w, ym(m), *REGION, key(q, ym(m)),
                                    key(cq, ym(m)) if complete and key(cq, ym(m)) in cells.values
                                    else None, pl["ends"][m]))
+        if pl["prev"]:
+            rows.append(_yield_row(ctx, cells, t, w, pl["prev"], *REGION, key(q, pl["prev"]),
+                                   key(cq, pl["prev"]), pl["prev_end"], True))
         if pl["period"]:
             p, end = pl["period"], pl["ends"][pl["done"][-1]]
             rows.append(_yield_row(ctx, cells, t, w, p, *REGION, key(q, p), key(cq, p), end, True))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema
+from pipeline.months import add as add_months
 from pipeline.paths import SQL_DIR
 
 # The engine's own DDL for the cohort tables: one declaration, shared with the tests.
@@ -30,9 +31,9 @@ META = {"extract_date": date(2025, 7, 5), "data_complete_until": date(2025, 6, 3
         "cancer_register_complete_until": date(2025, 1, 31)}
 
 
-def month_list() -> list[date]:
-    out, d = [], FIRST_MONTH
-    for _ in range(N_MONTHS):
+def month_list(first: date = FIRST_MONTH, n: int = N_MONTHS) -> list[date]:
+    out, d = [], first
+    for _ in range(n):
         out.append(d)
         d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
     return out
@@ -48,11 +49,14 @@ def _insert(con, table: str, df: pd.DataFrame) -> None:
     con.unregister("_df")
 
 
-def build(path: Path, seed: int = 7, units_sizes: dict[str, int] | None = None) -> Path:
-    """Write the fixture database; `units_sizes` (unit -> adults) scales it for benchmarks."""
+def build(path: Path, seed: int = 7, units_sizes: dict[str, int] | None = None,
+          n_months: int = N_MONTHS) -> Path:
+    """Write the fixture database; `units_sizes` (unit -> adults) scales it for benchmarks;
+    `n_months` ending with REPORT_MONTH (36 gives 24 complete yield months before the
+    register date, so that every summary card has its previous 12 months)."""
     UNITS_ = units_sizes or UNITS
     rng = np.random.default_rng(seed)
-    months = month_list()
+    months = month_list(add_months(month_list()[-1], 1 - n_months), n_months)
     con = duckdb.connect(str(path))
     schema.create_all(con)
     con.execute(COHORT_DDL)
@@ -126,7 +130,7 @@ def build(path: Path, seed: int = 7, units_sizes: dict[str, int] | None = None) 
                          "n_before": before, "n_excluded": ex, "n_after": before - ex})
             before -= ex
         runs.append({"month": m, "rules_version": "aos-rules-v1", "rules_hash": "0123456789abcdef" * 4,  # a sha256 is 64 hex digits
-                     "baseline_incomplete": mi < 14, "not_evaluable": "drug_rise", "computed_at": pd.Timestamp("2025-07-06")})
+                     "baseline_incomplete": mi < n_months - 10, "not_evaluable": "drug_rise", "computed_at": pd.Timestamp("2025-07-06")})
     # background cancers and a non-AOS pathway start
     for pid in adults.patient_id.sample(25, random_state=1):
         cancers.append({"patient_id": pid, "icd10": "C509",

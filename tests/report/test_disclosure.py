@@ -123,3 +123,133 @@ def test_a_small_complement_hides_the_numerator():
     c.finalize(suppression=True)
     assert c.get(num) == (None, True)
     assert c.get(den) == (18, False)
+
+
+# -- unpublished cells (share complements): no cascade, and still nothing derivable ----------
+
+def pinned(values: dict, groups, hidden: set, unpublished: set) -> set:
+    """Hidden 1-4 cells whose value an attacker can pin down from the shown cells, checked
+    independently of `disclosure.determined`: a linear programme over the unknowns (hidden and
+    unpublished cells, all >= 0) with every group as an equation; a cell is pinned when its
+    minimum equals its maximum."""
+    from scipy.optimize import linprog
+
+    unknown = sorted(hidden | unpublished, key=str)
+    col = {k: i for i, k in enumerate(unknown)}
+    a, b = [], []
+    for total, members in groups:
+        row, rhs = np.zeros(len(unknown)), 0.0
+        for k, sign in [(total, -1.0)] + [(m, 1.0) for m in members]:
+            if k in col:
+                row[col[k]] += sign
+            else:
+                rhs -= sign * values[k]
+        if row.any():
+            a.append(row)
+            b.append(rhs)
+    out = set()
+    for k in unknown:
+        if k in unpublished or not disclosure.is_small(values[k]):
+            continue
+        c = np.zeros(len(unknown))
+        c[col[k]] = 1.0
+        lo = linprog(c, A_eq=np.array(a), b_eq=b, bounds=(0, None), method="highs")
+        hi = linprog(-c, A_eq=np.array(a), b_eq=b, bounds=(0, None), method="highs")
+        assert lo.status == 0 and hi.status in (0, 3)  # 3: no upper bound at all
+        if hi.status == 0 and -hi.fun - lo.fun < 0.5:
+            out.add(k)
+    return out
+
+
+def _flag_yield_cells(cancers: list[int], episodes: list[int]) -> tuple[Cells, list]:
+    """As the report registers a flag yield: monthly new episodes (the denominators, also the
+    trend chart's counts) with their cancers as shares, and the pooled period over them."""
+    c = Cells()
+    months = [f"2024-{i:02d}" for i in range(1, len(cancers) + 1)]
+    for m, n, k in zip(months, episodes, cancers):
+        den = c.add(("new_episodes", m, "region", "ALL"), n)
+        c.add_share(c.add(("cancers:flag:6", m, "region", "ALL"), k), den)
+    p = f"{months[0]}/{months[-1]}"
+    tot_c = c.add(("cancers:flag:6", p, "region", "ALL"), sum(cancers))
+    c.add_group(tot_c, [("cancers:flag:6", m, "region", "ALL") for m in months])
+    tot_n = c.add(("new_episodes", p, "region", "ALL"), sum(episodes))
+    c.add_group(tot_n, [("new_episodes", m, "region", "ALL") for m in months])
+    c.add_share(tot_c, tot_n)
+    return c, months
+
+
+def test_a_hidden_cancer_count_does_not_hide_its_denominator():
+    """The cascade at 150,000-200,000 patients: monthly cancers 1-4 are hidden, and their
+    denominators (hundreds of new episodes) reveal nothing, because the complement (episodes
+    without cancer) is never published. They stay shown."""
+    cancers = [3, 7, 2, 9, 4, 12, 6, 1, 8, 11, 5, 10]
+    episodes = [480, 455, 530, 510, 470, 495, 520, 505, 460, 490, 515, 500]
+    c, months = _flag_yield_cells(cancers, episodes)
+    c.finalize(suppression=True)
+    for m in months:
+        assert c.get(("new_episodes", m, "region", "ALL"))[1] is False
+    assert all(c.is_hidden(("cancers:flag:6", m, "region", "ALL"))
+               for m, k in zip(months, cancers) if 1 <= k <= 4)
+    assert not pinned(c.values, c.groups, c.hidden, c.unpublished)
+
+
+def test_a_small_complement_is_still_protected_and_not_derivable():
+    c, _ = _flag_yield_cells([10, 8, 9], [12, 300, 310])  # 2 episodes without cancer in month 1
+    c.finalize(suppression=True)
+    assert c.get(("cancers:flag:6", "2024-01", "region", "ALL"))[1] or \
+        c.get(("new_episodes", "2024-01", "region", "ALL"))[1]
+    assert not pinned(c.values, c.groups, c.hidden, c.unpublished)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 40)), min_size=2, max_size=8))
+def test_no_hidden_count_is_pinned_by_shares_and_pools(months):
+    """Random small months (cancers <= episodes): whatever is hidden, no shown 1-4 remains and
+    no hidden 1-4 is pinned down by the shown cells (subtraction or complement)."""
+    cancers = [min(k, n) for k, n in months]
+    c, _ = _flag_yield_cells(cancers, [n for _, n in months])
+    c.finalize(suppression=True)
+    shown = {k: v for k, v in c.values.items() if k not in c.hidden and k not in c.unpublished}
+    assert not any(disclosure.is_small(v) for v in shown.values())
+    assert not pinned(c.values, c.groups, c.hidden, c.unpublished)
+
+
+def test_no_hidden_count_of_the_report_is_pinned(fixture_db):
+    """Every cell of the fixture report (months, pools, previous pools, shares, units): no hidden
+    1-4 can be pinned down from what is shown, checked by the linear programme."""
+    from datetime import date
+
+    import duckdb
+
+    from pipeline.report.build import compute
+
+    from .fixture_db import REPORT_MONTH
+
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    try:
+        ctx, _ = compute(con, fixture_db, date.fromisoformat(REPORT_MONTH + "-01"))
+    finally:
+        con.close()
+    c = ctx.cells
+    assert any(disclosure.is_small(c.values[k]) for k in c.hidden)
+    assert not pinned(c.values, c.groups, c.hidden, c.unpublished)
+
+
+def test_an_optional_comparison_is_shown_only_when_it_hides_nothing_else():
+    """A previous pool (the summary's comparison) that overlaps a shown pool would make the
+    secondary suppression hide a further month: it is hidden itself instead; one that costs
+    nothing is shown."""
+    c = Cells()
+    k = {m: c.add(("starts", m, "region", "ALL"), v) for m, v in
+         (("m1", 3), ("m2", 50), ("m3", 60), ("m4", 70), ("m5", 80))}
+    pool = c.add(("starts", "m1/m2", "region", "ALL"), 53)
+    c.add_group(pool, [k["m1"], k["m2"]])
+    costly = c.add(("starts", "m2/m3", "region", "ALL"), 110, optional="previous a")
+    c.add_group(costly, [k["m2"], k["m3"]])
+    free = c.add(("starts", "m4/m5", "region", "ALL"), 150, optional="previous b")
+    c.add_group(free, [k["m4"], k["m5"]])
+    c.finalize(suppression=True)
+    assert c.get(k["m3"]) == (60, False) and c.get(costly) == (None, True)
+    assert c.get(free) == (150, False)
+    assert c.is_hidden(k["m1"]) and c.is_hidden(k["m2"])
+    assert not pinned(c.values, c.groups, c.hidden, c.unpublished)

@@ -72,16 +72,17 @@ def test_round_count():
 
 
 @pytest.fixture(scope="module")
-def two_releases(fixture_db, tmp_path_factory):
+def two_releases(long_db, tmp_path_factory):
     """The report of REPORT_MONTH and of the month before, each from its month's extract: the
-    cancer register of the later one is complete one month further (one month in, one out)."""
+    cancer register of the later one is complete one month further (one month in, one out).
+    From the 36-month fixture, so that the previous pools are published too."""
     y, m = map(int, REPORT_MONTH.split("-"))
     before = f"{y - (m == 1):04d}-{12 if m == 1 else m - 1:02d}"
     out = {}
     for month, shift in ((before, 0), (REPORT_MONTH, 1)):
         d = tmp_path_factory.mktemp("rel" + month)
         db = d / "aos.duckdb"
-        shutil.copy(fixture_db, db)
+        shutil.copy(long_db, db)
         con = duckdb.connect(str(db))
         con.execute("UPDATE extract_meta SET cancer_register_complete_until = "
                     "last_day(cancer_register_complete_until + to_months(?))", [shift])
@@ -92,8 +93,13 @@ def two_releases(fixture_db, tmp_path_factory):
 
 
 def _rolling(out):
+    """The pooled yield rows, each marked as the current pool or the previous one (the
+    summary's comparison, 12 months before)."""
     y = pd.read_csv(out / "releasable" / "yield.csv", dtype={"period": str})
-    return y[y.period.str.contains("/")]
+    y = y[y.period.str.contains("/")].copy()
+    keys = ["yield_type", "window_months", "group_type", "group"]
+    y["pool"] = np.where(y.period == y.groupby(keys).period.transform("max"), "now", "previous")
+    return y
 
 
 def test_rolling_headline_pools_twelve_months(report_en):
@@ -110,7 +116,8 @@ def test_subtracting_consecutive_releases_cannot_reveal_a_month(two_releases):
     +-4: any hidden monthly count 1..4 is indistinguishable from 0."""
     base = settings.load().round_to
     a, b = (_rolling(two_releases[k]) for k in sorted(two_releases))
-    keys = ["yield_type", "window_months", "group_type", "group"]
+    keys = ["yield_type", "window_months", "group_type", "group", "pool"]
+    assert (b.pool == "previous").any(), "the fixture must publish a previous pool"
     both = a.merge(b, on=keys, suffixes=("_before", "_now"))
     both = both[both.period_before != both.period_now]  # windows that moved
     assert len(both), "the fixture must have rolling windows that move by a month"
@@ -121,8 +128,10 @@ def test_subtracting_consecutive_releases_cannot_reveal_a_month(two_releases):
             diffs = {(y + dy) - (x + dx) for dx in range(-2, 3) for dy in range(-2, 3)}
             assert len(diffs) == 2 * base - 1  # the month in minus the month out: 9 candidates
     m = pd.read_csv(two_releases[REPORT_MONTH] / "releasable" / "measures.csv", dtype={"month": str})
-    rolled = m[m.month.str.contains("/") & m.measure.isin(["closed_within_target_share", "aos_route_share"])]
-    assert len(rolled)
+    rolled = m[m.month.str.contains("/") & m.measure.isin(
+        ["closed_within_target_share", "aos_route_share", "new_episodes_12m_per_1000",
+         "aos_starts_12m_per_1000"])]
+    assert rolled.measure.value_counts().max() >= 2  # the current and the previous pool
     for v in pd.concat([rolled.numerator, rolled.denominator]).dropna():
         assert v % base == 0
 
@@ -291,6 +300,38 @@ def test_swedish_xlsx_has_labels_beside_codes(report_sv):
     assert "under 18 år vid T" in steps and "age under 18 at T" not in steps
 
 
+CODE_COLUMNS = ("measure", "group_type", "group", "yield_type", "verdict", "site_group", "item",
+                "field", "not_evaluable")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_xlsx_label_column_sits_right_after_its_code_column(lang, report_sv, report_en):
+    """Every code column of every sheet is immediately followed by its label column, and the
+    label column holds text in the sheet's language (not the code) wherever a label exists."""
+    from pipeline.report.xlsx import header
+
+    msg = Messages(lang)
+    wb = openpyxl.load_workbook((report_sv if lang == "sv" else report_en) / "report.xlsx")
+    seen = 0
+    for ws in wb.worksheets[1:]:
+        head = [c.value for c in ws[1]]
+        for code in CODE_COLUMNS:
+            if header(code, msg) not in head:
+                continue
+            j = head.index(header(code, msg))
+            assert head[j + 1] == header(code + "_label", msg), (ws.title, code, head)
+            pairs = [(ws.cell(r, j + 1).value, ws.cell(r, j + 2).value) for r in range(2, ws.max_row + 1)]
+            if code in ("measure", "yield_type", "group_type", "field", "item") and pairs:
+                assert any(c != lb for c, lb in pairs if c), (ws.title, code, pairs[:3])
+            seen += 1
+    assert seen >= 10
+    if lang == "sv":
+        dq = wb["data_quality"]
+        head = [c.value for c in dq[1]]
+        items = {dq.cell(r, head.index(header("item_label", msg)) + 1).value for r in range(2, dq.max_row + 1)}
+        assert "Lästa" in items and "rows_read" not in items
+
+
 # -- trend arrows of the pooled cards -----------------------------------------------------
 
 def test_pooled_arrow_only_against_the_non_overlapping_previous_pool():
@@ -301,15 +342,37 @@ def test_pooled_arrow_only_against_the_non_overlapping_previous_pool():
     periods = pd.Series(["2023-07/2024-06", "2023-01/2023-12", "2024-07/2025-06", "2023-08/2024-07"])
     assert previous_pool(periods, "2024-07/2025-06") == 0  # ends the month before, same length
     assert previous_pool(periods, "2023-08/2024-07") is None  # 2022-08/2023-07 not published
-    b = SimpleNamespace(msg=Messages("en"))
-    ratios = pd.Series([0.10, 0.2, 0.15, None])
-    sup = pd.Series([False, False, False, True])
-    assert pool_arrow(b, ratios, sup, 2, 0) == ("↑", Messages("en")("sum_arrow_up"))
-    assert pool_arrow(b, ratios, sup, 0, 2)[0] == "↓"
-    a, text = pool_arrow(b, ratios, sup, 2, 3)
+    en = Messages("en")
+    b = SimpleNamespace(msg=en)
+    df = pd.DataFrame({"period": periods, "yield": [0.10, 0.2, 0.15, None],
+                       "suppressed": [False, False, False, True]})
+    fmt = str
+    # the rule: previous value below / above / inside the current interval
+    assert pool_arrow(b, df, "yield", 2, 0, (0.11, 0.19), fmt)[0] == "↑"
+    assert pool_arrow(b, df, "yield", 2, 0, (0.12, 0.18), fmt)[0] == "↑"
+    assert pool_arrow(b, df, "yield", 0, 2, (0.05, 0.14), fmt)[0] == "↓"
+    a, text = pool_arrow(b, df, "yield", 2, 0, (0.09, 0.21), fmt)
+    assert a == "→" and text == en("sum_arrow_flat", prev="0.1", period="2023-07 – 2024-06")
+    a, text = pool_arrow(b, df, "yield", 2, 3, (0.09, 0.21), fmt)
     assert a == "" and text.startswith("no comparison") and "hidden" in text
-    a, text = pool_arrow(b, ratios, sup, 2, None)
+    a, text = pool_arrow(b, df, "yield", 3, 2, (0.09, 0.21), fmt)
+    assert a == ""  # never an arrow from a suppressed number
+    a, text = pool_arrow(b, df, "yield", 2, None, (0.09, 0.21), fmt)
     assert a == "" and "24" in text
+
+
+def test_every_card_has_an_arrow_with_24_complete_months(report_long_sv):
+    """The 36-month fixture: every card compares with the 12 months before (unless a pool is
+    hidden) and says so in words."""
+    html = (report_long_sv / "report.html").read_text(encoding="utf-8")
+    a = html.index('id="sammanfattning"')
+    summ = html[a:html.index("</section>", a)]
+    assert Messages("sv")("sum_arrow_rule") in summ
+    cards = summ.split('<a class="item')[1:]
+    arrows = [c for c in cards if '<span class="arrow"' in c]
+    assert len(cards) == 6 and len(arrows) >= 5, [re.sub(r"<[^>]+>", " ", c)[:300] for c in cards]
+    for c in arrows:
+        assert re.search(r"(högre än|lägre än|oförändrat mot) föregående 12 månader", c)
 
 
 def test_every_summary_card_has_an_arrow_or_says_why_not(report_sv):
@@ -317,8 +380,8 @@ def test_every_summary_card_has_an_arrow_or_says_why_not(report_sv):
     summ = html[html.index('id="sammanfattning"'):html.index("</section>", html.index('id="sammanfattning"'))]
     cards = summ.split('<a class="item')[1:]
     assert len(cards) >= 5
-    sv = Messages("sv")
-    said = [sv("sum_arrow_" + k) for k in ("up", "down", "flat", "none")] + ["ingen jämförelse"]
+    said = ["högre än föregående 12 månader", "lägre än föregående 12 månader",
+            "oförändrat mot föregående 12 månader", "ingen jämförelse"]
     assert all(any(s in c for s in said) for c in cards), [c[:200] for c in cards]
 
 
@@ -339,3 +402,30 @@ def test_flag_yield_is_never_coloured_as_good_or_bad():
                           "yield": [0.02], "ci_low": [0.01], "ci_high": [0.04], "verdict": [verdict],
                           "suppressed": [False], "pooled": [True]})
         assert _yield_item(Builder({"yield": y}, Messages("sv")), ctx, t).tone == tone, verdict
+
+
+def test_previous_pool_repeats_the_release_twelve_months_before(long_db, two_releases, tmp_path):
+    """The previous pool of the 12-month rates is the current pool of the report written 12
+    months earlier: where shown, the same published counts, so the comparison adds no number
+    that could be subtracted from the series of releases."""
+    y, m = map(int, REPORT_MONTH.split("-"))
+    earlier = f"{y - 1:04d}-{m:02d}"
+    db = tmp_path / "aos.duckdb"
+    shutil.copy(long_db, db)
+    con = duckdb.connect(str(db))  # the extract of that month: data complete 12 months earlier
+    con.execute("UPDATE extract_meta SET data_complete_until = data_complete_until - INTERVAL 12 MONTH, "
+                "cancer_register_complete_until = last_day(cancer_register_complete_until - INTERVAL 11 MONTH)")
+    con.close()
+    write_report(db, earlier, tmp_path / "out", lang="en")
+    cols = ["measure", "month", "numerator", "denominator", "ratio", "suppressed"]
+    now = pd.read_csv(two_releases[REPORT_MONTH] / "releasable" / "measures.csv", dtype={"month": str})
+    then = pd.read_csv(tmp_path / "out" / "releasable" / "measures.csv", dtype={"month": str})
+    rates = ["new_episodes_12m_per_1000", "aos_starts_12m_per_1000"]
+    prev = now[now.measure.isin(rates) & now.month.str.endswith("/" + earlier)][cols]
+    cur = then[then.measure.isin(rates) & then.month.str.endswith("/" + earlier)][cols]
+    assert len(prev) == len(cur) == 2
+    both = prev.merge(cur, on=["measure", "month"], suffixes=("", "_then"))
+    shown = both[~both.suppressed.astype(bool)]  # a previous pool may be hidden (it is optional)
+    assert len(shown)
+    for c in ("numerator", "denominator", "ratio"):
+        assert (shown[c] == shown[c + "_then"]).all(), shown

@@ -95,8 +95,8 @@ def _changed_months(con, table: str, column: str, present: set[str]) -> set[int]
     before = dict(con.execute("SELECT mi, n FROM agg_counts WHERE table_name = ?",
                               [table]).fetchall())
     con.execute("DELETE FROM agg_counts WHERE table_name = ?", [table])
-    con.executemany("INSERT INTO agg_counts VALUES (?, ?, ?)",
-                    [(table, mi, n) for mi, n in now.items()])
+    con.execute("INSERT INTO agg_counts SELECT ?, unnest(?), unnest(?)",
+                [table, list(now), list(now.values())])
     return {mi for mi in now.keys() | before.keys()
             if mi is not None and now.get(mi) != before.get(mi)}
 
@@ -126,9 +126,9 @@ def refresh(con, rules: Rules, params: dict, present: set[str], full: bool = Fal
     rebuild = {name: sorted({c + d for c in changed[t]
                              for d in range(-around[name][0], around[name][1] + 1)})
                for name, (t, _) in AGGREGATES.items()}
-    con.execute("CREATE OR REPLACE TEMP TABLE c_rebuild (agg VARCHAR, mi INTEGER)")
-    con.executemany("INSERT INTO c_rebuild VALUES (?, ?)",
-                    [(name, mi) for name, mis in rebuild.items() for mi in mis])
+    pairs = [(name, mi) for name, mis in rebuild.items() for mi in mis]
+    con.execute("CREATE OR REPLACE TEMP TABLE c_rebuild AS SELECT CAST(unnest(?) AS VARCHAR) AS agg, "
+                "CAST(unnest(?) AS INTEGER) AS mi", [[a for a, _ in pairs], [m for _, m in pairs]])
     for name, mis in rebuild.items():
         rel = f"cohort/aggregates/{name}.sql"
         text = sqlfiles.load(rel)

@@ -130,23 +130,76 @@ def compute(con, first: str, last: str | None, rules: Rules, progress=None,
 
 def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback, say,
              computed_at, full) -> dict:
+    """The requested months for every patient (stored), then the look-back months for the
+    patients listed in them only (what new episodes need), then the review list."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
         f"(+{lookback} earlier months for episodes), rules {rules.version}")
     sqlfiles.run_file(con, "cohort/00_macros.sql", params)
     install_cancer_macro(con, rules.data["cancer"])
-    con.execute("CREATE OR REPLACE TEMP TABLE c_month_list (mi INTEGER, requested BOOLEAN)")
-    con.executemany("INSERT INTO c_month_list VALUES (?, ?)",
-                    [(mi, mi >= first_mi) for mi in range(calc_first, last_mi + 1)])
     con.execute("CREATE OR REPLACE TEMP TABLE c_code_groups (grp VARCHAR, prefix VARCHAR)")
     groups = [(cid, code) for cid in rules.criteria for code in rules.codes(cid)]
     con.executemany("INSERT INTO c_code_groups VALUES (?, ?)", groups)
+    con.execute("CREATE OR REPLACE TEMP TABLE c_focus (patient_id INTEGER)")
     aggregates.refresh(con, rules, params, present, full, timings, say)
 
-    for stage in STAGES:
-        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
+    requested = _evaluate(con, rules, ev, params, first_mi, last_mi, False, timings, say)
+    sqlfiles.run_file(con, "cohort/07_attrition.sql", requested, timings, say)
+    store = dict(requested, rules_version=rules.version, rules_hash=rules.sha256,
+                 not_evaluable=",".join(ev["not_evaluable"]),
+                 computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
+                 .strftime("%Y-%m-%d %H:%M:%S"))
+    t0 = time.perf_counter()
+    sqlfiles.run_file(con, "cohort/tables.sql", store)
+    _store_features(con, rules, requested, first_mi, last_mi, say, timings)
+    sqlfiles.run_file(con, "cohort/09_store.sql", store)
+    timings["store"] = round(time.perf_counter() - t0, 3)
+    say(f"  store: {timings['store']:.1f} s")
 
+    months = [month_text(mi) for mi in range(first_mi, last_mi + 1)]
+    incomplete = [month_text(r[0]) for r in con.execute(
+        "SELECT mi FROM c_months WHERE requested AND baseline_incomplete ORDER BY mi").fetchall()]
+    counts = dict(zip(
+        ("criteria_met", "eligible_adults", "patients_passed"),
+        con.execute("""SELECT (SELECT count(*) FROM c_criteria_ok),
+                              (SELECT count(*) FROM c_base WHERE excluded_at NOT IN (1, 2, 3)),
+                              (SELECT count(*) FROM patient_month_features
+                                WHERE month IN (SELECT month FROM c_months))""").fetchall()[0]))
+
+    con.execute("CREATE OR REPLACE TEMP TABLE c_listed_req AS SELECT * FROM c_listed")
+    if lookback:
+        t0 = time.perf_counter()
+        con.execute("INSERT INTO c_focus SELECT DISTINCT patient_id FROM c_listed_req")
+        _evaluate(con, rules, ev, params, calc_first, first_mi - 1, True, timings, say)
+        timings["lookback"] = round(time.perf_counter() - t0, 3)
+        say(f"  look-back months, {con.execute('SELECT count(*) FROM c_focus').fetchone()[0]:,} "
+            f"listed patients: {timings['lookback']:.1f} s")
+        con.execute("CREATE OR REPLACE TEMP TABLE c_listed_lb AS SELECT * FROM c_listed")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE c_listed_lb AS SELECT * FROM c_listed_req LIMIT 0")
+    sqlfiles.run_file(con, "cohort/10_episodes.sql", requested, timings, say)
+    counts["review_list"] = con.execute("SELECT count(*) FROM c_review").fetchone()[0]
+    timings["cohort_total"] = round(time.perf_counter() - started, 3)
+    return {"months": months, "lookback_months": [month_text(mi) for mi in range(calc_first, first_mi)],
+            "baseline_incomplete": incomplete, "present_tables": sorted(present),
+            "timings": timings,
+            "row_counts": {k: counts[k] for k in ("criteria_met", "review_list", "eligible_adults",
+                                                  "patients_passed")}, **ev}
+
+
+def _evaluate(con, rules, ev, params, first_mi, last_mi, focus, timings, say) -> dict:
+    """Months first..last (all requested, or all look-back months with `focus`: only the
+    patients in c_focus) through eligibility, windows, criteria and listing. Returns the
+    parameters of that range."""
+    window = sql_params(rules, first_mi, last_mi)
+    p = dict(params, focus=focus, **{k: window[k] for k in ("lo_mi", "hi_mi", "r_first_mi")})
+    con.execute("CREATE OR REPLACE TEMP TABLE c_month_list AS SELECT CAST(mi AS INTEGER) AS mi, "
+                "? AS requested FROM range(?, ?) r(mi)", [not focus, first_mi, last_mi + 1])
+    tag = "lookback_" if focus else ""
+    stage_timings: dict[str, float] = {}
+    for stage in STAGES:
+        sqlfiles.run_file(con, f"cohort/{stage}", p, stage_timings, None if focus else say)
     con.execute("""CREATE OR REPLACE TEMP TABLE c_criteria (
         mi INTEGER, patient_id INTEGER, criterion VARCHAR, evidence_date DATE,
         value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR)""")
@@ -154,46 +207,20 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
         if cid in ev["not_evaluable"]:
             continue
         relpath, declared, _ = KINDS[c["kind"]]
-        p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)),
-                 **{k: c[k] for k in declared})
+        cp = dict(p, criterion=cid, codes_text="/".join(rules.codes(cid)),
+                  **{k: c[k] for k in declared})
         t0 = time.perf_counter()
         relpath = f"cohort/{relpath}"
-        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), p, relpath)
-        timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
-        say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
-
+        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), cp, relpath)
+        stage_timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
+        if not focus:
+            say(f"  criterion {cid}: {stage_timings[f'criterion_{cid}']:.1f} s")
     # Free what the criteria needed and the rest does not (memory for the store step).
     for name in ("c_substance_months", "c_code_months"):
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    for stage in ("06_review.sql", "07_attrition.sql"):
-        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
-
-    store = dict(params, rules_version=rules.version, rules_hash=rules.sha256,
-                 not_evaluable=",".join(ev["not_evaluable"]),
-                 computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
-                 .strftime("%Y-%m-%d %H:%M:%S"))
-    t0 = time.perf_counter()
-    sqlfiles.run_file(con, "cohort/tables.sql", store)
-    _store_features(con, rules, params, first_mi, last_mi, say, timings)
-    sqlfiles.run_file(con, "cohort/09_store.sql", store)
-    timings["store"] = round(time.perf_counter() - t0, 3)
-    say(f"  store: {timings['store']:.1f} s")
-    timings["cohort_total"] = round(time.perf_counter() - started, 3)
-
-    months = [month_text(mi) for mi in range(first_mi, last_mi + 1)]
-    incomplete = [month_text(r[0]) for r in con.execute(
-        "SELECT mi FROM c_months WHERE requested AND baseline_incomplete ORDER BY mi").fetchall()]
-    counts = dict(zip(
-        ("criteria_met", "review_list", "eligible_adults", "patients_passed"),
-        con.execute("""SELECT (SELECT count(*) FROM c_criteria_ok JOIN c_months USING (mi) WHERE requested),
-                              (SELECT count(*) FROM c_review JOIN c_months USING (mi) WHERE requested),
-                              (SELECT count(*) FROM c_base JOIN c_months USING (mi)
-                                WHERE requested AND excluded_at NOT IN (1, 2, 3)),
-                              (SELECT count(*) FROM patient_month_features
-                                WHERE month IN (SELECT month FROM c_months WHERE requested))""").fetchall()[0]))
-    return {"months": months, "lookback_months": [month_text(mi) for mi in range(calc_first, first_mi)],
-            "baseline_incomplete": incomplete, "present_tables": sorted(present),
-            "timings": timings, "row_counts": counts, **ev}
+    sqlfiles.run_file(con, "cohort/06_review.sql", p, stage_timings, None if focus else say)
+    timings.update({tag + k: v for k, v in stage_timings.items()})
+    return p
 
 
 FEATURE_CHUNK_MONTHS = 6

@@ -221,3 +221,31 @@ def test_cli_incremental_equals_full_on_a_random_extract(tmp_path):
     generator.run(generator.Options(patients=1500, month_from=(2023, 1), month_to=(2024, 9),
                                     out=src, seed=5, progress=False))
     check_cli_sequence(src, ["2024-06", "2024-07", "2024-08", "2024-09"], tmp_path)
+
+
+def test_failed_run_leaves_the_stored_aggregates_as_they_were(tmp_path, monkeypatch):
+    from pipeline.cohort import outputs
+    from pipeline.paths import REPO_DIR
+    from tests.reliability.state import db_state
+
+    db, out = tmp_path / "aos.duckdb", tmp_path / "out"
+    fixture = REPO_DIR / "tests" / "fixtures" / "ingest" / "canonical"
+    aos_run(fixture, "--month", "2025-03", "--db", db, "--out", out)
+    con = duckdb.connect(str(db))  # late rows, as a newer extract would append them
+    con.execute("INSERT INTO contacts SELECT * REPLACE (contact_date - 40 AS contact_date) "
+                "FROM contacts EXCEPT SELECT * FROM contacts")
+    con.close()
+    before = db_state(db)
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated crash while writing the outputs")
+
+    monkeypatch.setattr(outputs, "write_outputs", boom)
+    assert cli.main(["run", "--db", str(db), "--month", "2025-03", "--out", str(out),
+                     "--no-report", "-q"]) == 3
+    assert db_state(db) == before
+    monkeypatch.undo()
+    aos_run("--db", db, "--month", "2025-03", "--out", out)
+    after = db_state(db)
+    assert after["agg_pm_contacts"] != before["agg_pm_contacts"]
+    assert after["agg_counts"] != before["agg_counts"]

@@ -60,7 +60,7 @@ def source_views(con, present: set[str]) -> None:
 
     Inside the computation `patient_id` is the small stable integer of agg_patient_keys
     (c_ids): joins and groupings on integers are much faster than on text. Rows of unknown
-    patients drop out.
+    patients drop out. raw_<table>: the same with the text patient_id.
     """
     n_keys, n_patients = con.execute(
         "SELECT (SELECT count(*) FROM agg_patient_keys), (SELECT count(*) FROM main.patients)"
@@ -70,6 +70,11 @@ def source_views(con, present: set[str]) -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW c_ids AS SELECT patient_id, pid FROM main.agg_patient_keys")
     for t in schema.EXTRACT_TABLES:
         has_pid = any(c.name == "patient_id" for c in t.columns)
+        # raw_<table>: with the text patient_id, for aggregates that group before they join c_ids
+        raw = f"SELECT * FROM main.{t.name}" if t.name in present else " ".join(
+            ["SELECT", ", ".join(f"CAST(NULL AS {c.dtype}) AS {c.name}" for c in t.columns),
+             "WHERE false"])
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_{t.name} AS {raw}")
         if t.name in present and has_pid:
             body = (f"SELECT i.pid AS patient_id, t.* EXCLUDE (patient_id) FROM main.{t.name} t "
                     "JOIN c_ids i ON i.patient_id = t.patient_id")

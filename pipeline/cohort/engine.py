@@ -269,7 +269,8 @@ def drop_temp(con) -> None:
         source = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
         names = [r[0] for r in con.execute(
             f"SELECT {kind.lower()}_name FROM {source} WHERE temporary AND "
-            f"({kind.lower()}_name LIKE 'c\\_%' ESCAPE '\\' OR {kind.lower()}_name LIKE 'src\\_%' ESCAPE '\\')"
+            f"({kind.lower()}_name LIKE 'c\\_%' ESCAPE '\\' OR {kind.lower()}_name LIKE 'src\\_%' ESCAPE '\\'"
+            f" OR {kind.lower()}_name LIKE 'raw\\_%' ESCAPE '\\')"
         ).fetchall()]
         for name in names:
             con.execute(f"DROP {kind} IF EXISTS temp.{name}")

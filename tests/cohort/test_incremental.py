@@ -200,7 +200,7 @@ def check_cli_sequence(src: Path, months: list[str], tmp: Path) -> None:
     inc, full = tmp / "inc.duckdb", tmp / "full.duckdb"
     for m, x in zip(months, extracts):
         aos_run(x, "--db", inc, "--month", m, "--out", tmp / "out-inc")
-    aos_run(extracts[-1], "--db", full, "--month", months[-1], "--out", tmp / "out-full")
+    aos_run(extracts[-1], "--db", full, "--month", months[-1], "--out", tmp / "out-full", "--full")
     assert outputs(tmp / "out-inc") == outputs(tmp / "out-full")
     aos_run("--db", inc, "--month", months[0], "--to", months[-1], "--out", tmp / "out-inc")
     aos_run("--db", full, "--month", months[0], "--to", months[-1], "--out", tmp / "out-full")

@@ -1,7 +1,8 @@
 -- Calcium per patient-month, albumin-corrected with the albumin nearest in time within +-N
 -- days (the earlier day on a tie; the mean of that day's values). It reads albumin of the
 -- months around the sample's (the engine rebuilds a month when lab_results of it or of a
--- neighbouring month within N days changed). Two versions per sample, because of T:
+-- neighbouring month within N days changed); the mean is an exact sum (never depends on the
+-- order of adding). Two versions per sample, because of T:
 --   eom: only albumin on or before the last day of the sample's own month (used when the
 --        sample lies in month M itself, whose T is that day);
 --   all: any albumin within +-N days (a sample in M-1 or earlier: sample + N <= T).
@@ -12,7 +13,7 @@ WITH labs AS (
                           AND {{hi_date}} + {{calcium_high.albumin_max_days}}
 ),
 albumin_days AS (
-    SELECT patient_id, sample_date, round(avg(value), 6) AS albumin
+    SELECT patient_id, sample_date, round(avg(CAST(value AS DECIMAL(38, 6))), 6) AS albumin
     FROM labs WHERE analyte = 'albumin'
     GROUP BY ALL
 ),

@@ -123,13 +123,15 @@ so the same inputs and rules give byte-identical CSVs.
 ## Implementation
 
 `sql/cohort/` holds one file per stage or criterion, run by `pipeline/cohort/engine.py` with
-the rules file's values filled in. Patient-month aggregates (`02_patient_month.sql`) are built
-once for all target months; each criterion then sums or maxes over month rows (R by expanding
-each month row into the ≤ 3 target months whose R holds it, B by a join of the few candidates
-with their 12 baseline month rows). The two look-ups that cannot be monthly (albumin within
-±7 days, weights within 183 days) are done set-based once (`03_raw_lookups.sql`). A backfill
-of many months is one pass; a test checks that it equals each month computed alone, and
-another that deleting every row dated after T never changes month M.
+the rules file's values filled in. Patient-month aggregates (`sql/cohort/aggregates/`) are
+stored in the database and rebuilt only for the months whose data changed
+(`docs/architecture.md`, "Stored aggregates"); each criterion then sums or maxes over month
+rows (R by expanding each month row into the ≤ 3 target months whose R holds it, B by a join
+of the few candidates with their 12 baseline month rows). The two look-ups that cannot be
+monthly (albumin within ±7 days, weights within 183 days) are done set-based per sample or
+weighing month (`pm_calcium.sql`, `pm_weight.sql`). A backfill of many months is one pass; a
+test checks that it equals each month computed alone, another that deleting every row dated
+after T never changes month M, and another that incremental runs equal a full computation.
 """
 
 

@@ -1,20 +1,21 @@
 """Compute the monthly review cohort for one or many months in one pass (SPEC §2-4).
 
-All work is set-based SQL from `sql/cohort/`: patient-month aggregates are built once for
-every target month, then each criterion evaluates its windows over those rows.
+All work is set-based SQL from `sql/cohort/`: the stored patient-month aggregates are brought
+up to date (only the months with new data are rebuilt, `aggregates.py`), then each criterion
+evaluates its windows over their rows for the target months.
 """
 from __future__ import annotations
 
 import datetime as dt
 import time
 
-from .. import months, schema, sqlfiles
+from .. import months, sqlfiles
 from ..errors import UsageError
 from ..ingest.meta import check_months, present_tables
+from . import aggregates
 from .rules import KINDS, Rules, install_cancer_macro
 
-STAGES = ("01_months.sql", "02_patient_month.sql", "03_raw_lookups.sql",
-          "04_eligibility.sql", "05_recent_window.sql")
+STAGES = ("01_months.sql", "02_patient_month.sql", "04_eligibility.sql", "05_recent_window.sql")
 # Analytes read whatever the criteria: hb_low, esr_high, calcium_high and the route use them;
 # each lab_above criterion adds its own.
 FIXED_ANALYTES = ("esr", "hb", "ferritin", "calcium_ionized")
@@ -42,29 +43,6 @@ def last_day(mi: int) -> dt.date:
     return months.last_day(months.from_index(mi))
 
 
-def _source_views(con, present: set[str]) -> None:
-    """src_<table>: the canonical table, or an empty one of the same columns when absent.
-
-    Inside the computation `patient_id` is a small integer (c_ids maps it back): joins and
-    groupings on integers are much faster than on text. Rows of unknown patients drop out.
-    """
-    con.execute("""CREATE OR REPLACE TEMP TABLE c_ids AS
-        SELECT patient_id, CAST(row_number() OVER (ORDER BY patient_id) AS INTEGER) AS pid
-        FROM (SELECT DISTINCT patient_id FROM main.patients)""")
-    for t in schema.EXTRACT_TABLES:
-        has_pid = any(c.name == "patient_id" for c in t.columns)
-        if t.name in present and has_pid:
-            body = (f"SELECT i.pid AS patient_id, t.* EXCLUDE (patient_id) FROM main.{t.name} t "
-                    "JOIN c_ids i ON i.patient_id = t.patient_id")
-        elif t.name in present:
-            body = f"SELECT * FROM main.{t.name}"
-        else:
-            cols = ", ".join(f"CAST(NULL AS {'INTEGER' if c.name == 'patient_id' else c.dtype}) "
-                             f"AS {c.name}" for c in t.columns)
-            body = f"SELECT {cols} WHERE false"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW src_{t.name} AS {body}")
-
-
 def evaluability(rules: Rules, present: set[str]) -> dict:
     not_evaluable, partial = [], {}
     for cid, c in rules.criteria.items():
@@ -85,7 +63,7 @@ def sql_params(rules: Rules, first_mi: int, last_mi: int) -> dict:
     lo_mi = first_mi - (r + b - 1)
     p = rules.sql_params()
     p.update({
-        "lo_date": month_date(lo_mi), "hi_date": last_day(last_mi),
+        "lo_mi": lo_mi, "hi_mi": last_mi,
         "baseline.from_offset": r + b - 1, "baseline.to_offset": r,
         "r_first_mi": first_mi - (r - 1),
         "weight_loss.codes_text": "/".join(rules.codes("weight_loss")),
@@ -97,11 +75,12 @@ def sql_params(rules: Rules, first_mi: int, last_mi: int) -> dict:
 
 def compute(con, first: str, last: str | None, rules: Rules, progress=None,
             present: set[str] | None = None, computed_at: str | None = None,
-            own_transaction: bool = True) -> dict:
+            own_transaction: bool = True, full: bool = False) -> dict:
     """Compute months first..last (YYYY-MM) and store them in the cohort tables.
 
-    The store step is one transaction of its own; with own_transaction=False it runs inside
-    the caller's open transaction instead (`aos run` commits ingest and cohort together).
+    Everything it writes (stored aggregates, cohort tables) is one transaction of its own;
+    with own_transaction=False it runs inside the caller's open transaction instead (`aos run`
+    commits ingest and cohort together). `full` rebuilds every stored aggregate.
 
     Also computes the `episode_lookback_months` months before `first` (needed for new
     episodes) in the same pass; only first..last are written. Returns run facts for the
@@ -133,32 +112,94 @@ def compute(con, first: str, last: str | None, rules: Rules, progress=None,
     # lets DuckDB stream big inserts within the memory limit.
     keep_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     con.execute("SET preserve_insertion_order = false")
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
-        return _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback,
-                        say, computed_at, own_transaction)
+        info = _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first,
+                        lookback, say, computed_at, full)
+        if own_transaction:
+            con.execute("COMMIT")
+        return info
+    except BaseException:
+        if own_transaction:
+            con.execute("ROLLBACK")
+        raise
     finally:
         con.execute(f"SET preserve_insertion_order = {str(bool(keep_order)).lower()}")
 
 
 def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, lookback, say,
-             computed_at, own_transaction=True) -> dict:
+             computed_at, full) -> dict:
+    """The requested months for every patient (stored), then the look-back months for the
+    patients listed in them only (what new episodes need), then the review list."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     say(f"cohort: months {month_text(first_mi)}..{month_text(last_mi)} "
         f"(+{lookback} earlier months for episodes), rules {rules.version}")
     sqlfiles.run_file(con, "cohort/00_macros.sql", params)
     install_cancer_macro(con, rules.data["cancer"])
-    _source_views(con, present)
-    con.execute("CREATE OR REPLACE TEMP TABLE c_month_list (mi INTEGER, requested BOOLEAN)")
-    con.executemany("INSERT INTO c_month_list VALUES (?, ?)",
-                    [(mi, mi >= first_mi) for mi in range(calc_first, last_mi + 1)])
     con.execute("CREATE OR REPLACE TEMP TABLE c_code_groups (grp VARCHAR, prefix VARCHAR)")
     groups = [(cid, code) for cid in rules.criteria for code in rules.codes(cid)]
     con.executemany("INSERT INTO c_code_groups VALUES (?, ?)", groups)
+    con.execute("CREATE OR REPLACE TEMP TABLE c_focus (patient_id INTEGER)")
+    aggregates.refresh(con, rules, params, present, full, timings, say)
 
+    requested = _evaluate(con, rules, ev, params, first_mi, last_mi, False, timings, say)
+    sqlfiles.run_file(con, "cohort/07_attrition.sql", requested, timings, say)
+    store = dict(requested, rules_version=rules.version, rules_hash=rules.sha256,
+                 not_evaluable=",".join(ev["not_evaluable"]),
+                 computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
+                 .strftime("%Y-%m-%d %H:%M:%S"))
+    t0 = time.perf_counter()
+    sqlfiles.run_file(con, "cohort/tables.sql", store)
+    _store_features(con, rules, requested, first_mi, last_mi, say, timings)
+    sqlfiles.run_file(con, "cohort/09_store.sql", store)
+    timings["store"] = round(time.perf_counter() - t0, 3)
+    say(f"  store: {timings['store']:.1f} s")
+
+    months = [month_text(mi) for mi in range(first_mi, last_mi + 1)]
+    incomplete = [month_text(r[0]) for r in con.execute(
+        "SELECT mi FROM c_months WHERE requested AND baseline_incomplete ORDER BY mi").fetchall()]
+    counts = dict(zip(
+        ("criteria_met", "eligible_adults", "patients_passed"),
+        con.execute("""SELECT (SELECT count(*) FROM c_criteria_ok),
+                              (SELECT count(*) FROM c_base WHERE excluded_at NOT IN (1, 2, 3)),
+                              (SELECT count(*) FROM patient_month_features
+                                WHERE month IN (SELECT month FROM c_months))""").fetchall()[0]))
+
+    con.execute("CREATE OR REPLACE TEMP TABLE c_listed_req AS SELECT * FROM c_listed")
+    if lookback:
+        t0 = time.perf_counter()
+        con.execute("INSERT INTO c_focus SELECT DISTINCT patient_id FROM c_listed_req")
+        _evaluate(con, rules, ev, params, calc_first, first_mi - 1, True, timings, say)
+        timings["lookback"] = round(time.perf_counter() - t0, 3)
+        say(f"  look-back months, {con.execute('SELECT count(*) FROM c_focus').fetchone()[0]:,} "
+            f"listed patients: {timings['lookback']:.1f} s")
+        con.execute("CREATE OR REPLACE TEMP TABLE c_listed_lb AS SELECT * FROM c_listed")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE c_listed_lb AS SELECT * FROM c_listed_req LIMIT 0")
+    sqlfiles.run_file(con, "cohort/10_episodes.sql", requested, timings, say)
+    counts["review_list"] = con.execute("SELECT count(*) FROM c_review").fetchone()[0]
+    timings["cohort_total"] = round(time.perf_counter() - started, 3)
+    return {"months": months, "lookback_months": [month_text(mi) for mi in range(calc_first, first_mi)],
+            "baseline_incomplete": incomplete, "present_tables": sorted(present),
+            "timings": timings,
+            "row_counts": {k: counts[k] for k in ("criteria_met", "review_list", "eligible_adults",
+                                                  "patients_passed")}, **ev}
+
+
+def _evaluate(con, rules, ev, params, first_mi, last_mi, focus, timings, say) -> dict:
+    """Months first..last (all requested, or all look-back months with `focus`: only the
+    patients in c_focus) through eligibility, windows, criteria and listing. Returns the
+    parameters of that range."""
+    window = sql_params(rules, first_mi, last_mi)
+    p = dict(params, focus=focus, **{k: window[k] for k in ("lo_mi", "hi_mi", "r_first_mi")})
+    con.execute("CREATE OR REPLACE TEMP TABLE c_month_list AS SELECT CAST(mi AS INTEGER) AS mi, "
+                "? AS requested FROM range(?, ?) r(mi)", [not focus, first_mi, last_mi + 1])
+    tag = "lookback_" if focus else ""
+    stage_timings: dict[str, float] = {}
     for stage in STAGES:
-        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
-
+        sqlfiles.run_file(con, f"cohort/{stage}", p, stage_timings, None if focus else say)
     con.execute("""CREATE OR REPLACE TEMP TABLE c_criteria (
         mi INTEGER, patient_id INTEGER, criterion VARCHAR, evidence_date DATE,
         value DOUBLE, threshold DOUBLE, unit VARCHAR, evidence VARCHAR)""")
@@ -166,57 +207,20 @@ def _compute(con, rules, present, ev, params, first_mi, last_mi, calc_first, loo
         if cid in ev["not_evaluable"]:
             continue
         relpath, declared, _ = KINDS[c["kind"]]
-        p = dict(params, criterion=cid, codes_text="/".join(rules.codes(cid)),
-                 **{k: c[k] for k in declared})
+        cp = dict(p, criterion=cid, codes_text="/".join(rules.codes(cid)),
+                  **{k: c[k] for k in declared})
         t0 = time.perf_counter()
         relpath = f"cohort/{relpath}"
-        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), p, relpath)
-        timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
-        say(f"  criterion {cid}: {timings[f'criterion_{cid}']:.1f} s")
-
+        sqlfiles.run(con, "INSERT INTO c_criteria " + sqlfiles.load(relpath), cp, relpath)
+        stage_timings[f"criterion_{cid}"] = round(time.perf_counter() - t0, 3)
+        if not focus:
+            say(f"  criterion {cid}: {stage_timings[f'criterion_{cid}']:.1f} s")
     # Free what the criteria needed and the rest does not (memory for the store step).
-    for name in ("c_labs", "c_pm_contacts", "c_pm_rx", "c_rx_item_months", "c_substance_months",
-                 "c_pm_lab", "c_code_months", "c_albumin_days", "c_calcium", "c_pm_calcium",
-                 "c_weight_days", "c_pm_weight"):
+    for name in ("c_substance_months", "c_code_months"):
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    for stage in ("06_review.sql", "07_attrition.sql"):
-        sqlfiles.run_file(con, f"cohort/{stage}", params, timings, say)
-
-    store = dict(params, rules_version=rules.version, rules_hash=rules.sha256,
-                 not_evaluable=",".join(ev["not_evaluable"]),
-                 computed_at=computed_at or dt.datetime.now(dt.timezone.utc)
-                 .strftime("%Y-%m-%d %H:%M:%S"))
-    t0 = time.perf_counter()
-    if own_transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
-        sqlfiles.run_file(con, "cohort/tables.sql", store)
-        _store_features(con, rules, params, first_mi, last_mi, say, timings)
-        sqlfiles.run_file(con, "cohort/09_store.sql", store)
-        if own_transaction:
-            con.execute("COMMIT")
-    except BaseException:
-        if own_transaction:
-            con.execute("ROLLBACK")
-        raise
-    timings["store"] = round(time.perf_counter() - t0, 3)
-    say(f"  store: {timings['store']:.1f} s")
-    timings["cohort_total"] = round(time.perf_counter() - started, 3)
-
-    months = [month_text(mi) for mi in range(first_mi, last_mi + 1)]
-    incomplete = [month_text(r[0]) for r in con.execute(
-        "SELECT mi FROM c_months WHERE requested AND baseline_incomplete ORDER BY mi").fetchall()]
-    counts = dict(zip(
-        ("criteria_met", "review_list", "eligible_adults", "patients_passed"),
-        con.execute("""SELECT (SELECT count(*) FROM c_criteria_ok JOIN c_months USING (mi) WHERE requested),
-                              (SELECT count(*) FROM c_review JOIN c_months USING (mi) WHERE requested),
-                              (SELECT count(*) FROM c_base JOIN c_months USING (mi)
-                                WHERE requested AND excluded_at NOT IN (1, 2, 3)),
-                              (SELECT count(*) FROM patient_month_features
-                                WHERE month IN (SELECT month FROM c_months WHERE requested))""").fetchall()[0]))
-    return {"months": months, "lookback_months": [month_text(mi) for mi in range(calc_first, first_mi)],
-            "baseline_incomplete": incomplete, "present_tables": sorted(present),
-            "timings": timings, "row_counts": counts, **ev}
+    sqlfiles.run_file(con, "cohort/06_review.sql", p, stage_timings, None if focus else say)
+    timings.update({tag + k: v for k, v in stage_timings.items()})
+    return p
 
 
 FEATURE_CHUNK_MONTHS = 6
@@ -265,7 +269,8 @@ def drop_temp(con) -> None:
         source = "duckdb_views()" if kind == "VIEW" else "duckdb_tables()"
         names = [r[0] for r in con.execute(
             f"SELECT {kind.lower()}_name FROM {source} WHERE temporary AND "
-            f"({kind.lower()}_name LIKE 'c\\_%' ESCAPE '\\' OR {kind.lower()}_name LIKE 'src\\_%' ESCAPE '\\')"
+            f"({kind.lower()}_name LIKE 'c\\_%' ESCAPE '\\' OR {kind.lower()}_name LIKE 'src\\_%' ESCAPE '\\'"
+            f" OR {kind.lower()}_name LIKE 'raw\\_%' ESCAPE '\\')"
         ).fetchall()]
         for name in names:
             con.execute(f"DROP {kind} IF EXISTS temp.{name}")

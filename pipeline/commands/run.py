@@ -22,7 +22,13 @@ last day T of each month, using only data dated on or before T (SPEC §2-4).
 With EXTRACT_DIR the extract is ingested first (as `aos ingest`); without it the cohort is
 computed on the existing database (--db). The criteria, windows and thresholds come from the
 versioned rules file (default: the shipped aos-rules-v1.toml; its SHA-256 is recorded).
-The 6 months before M are computed in the same pass (needed to tell new episodes).
+The 6 months before M are computed in the same pass for the patients listed (needed to tell
+new episodes).
+
+Incremental: the patient-month aggregates are stored in the database (agg_* tables) and a run
+rebuilds only the months whose event rows changed since they were stored (late rows dated in
+an earlier month included); a changed rules file rebuilds all of them, and so does --full.
+The results are the same either way.
 
 Writes into --out:
   sensitive/review_list.csv   patients to review (>= 2 criteria), one line of evidence each
@@ -71,6 +77,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_accept_flags(p)
     p.add_argument("--lang", default="sv", choices=("sv", "en"),
                    help="report language (default: sv)")
+    p.add_argument("--full", action="store_true",
+                   help="rebuild every stored patient-month aggregate from the raw events "
+                        "(default: only the months whose data changed)")
     p.add_argument("--no-report", action="store_true",
                    help="skip the monthly report (report.html, report.xlsx, releasable/*)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -131,7 +140,8 @@ def _transaction(con, args, db: Path, rules, stage: Path, run_id: str, say) -> d
     pause_point("after_ingest")
     with log.progress_bar("cohort") as bar:
         info = engine.compute(con, args.month, args.to, rules, own_transaction=False,
-                              progress=lambda m: (logger.info(m), bar.advance()))
+                              progress=lambda m: (logger.info(m), bar.advance()),
+                              full=getattr(args, "full", False))
     timings.update(info.pop("timings"))
     manifest = _manifest(con, args, db, rules, info, timings, run_id)
     from ..omop.cli import omop_outputs

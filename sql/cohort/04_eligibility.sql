@@ -27,7 +27,7 @@ aged AS (
                                  < month(p.birth_date) * 100 + day(p.birth_date)
                             THEN 1 ELSE 0 END
                 ELSE year(t.t) - p.birth_year END AS age
-    FROM src_patients p CROSS JOIN c_months t
+    FROM c_patients p CROSS JOIN c_months t
 )
 SELECT a.mi, a.patient_id, a.sex, a.care_unit_id, a.age,
        CASE WHEN a.age IS NULL OR a.age < {{cohort.min_age}} THEN 1

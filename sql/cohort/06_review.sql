@@ -1,12 +1,14 @@
--- Criteria of the patients who passed the exclusions; the review list (>= min_criteria
--- distinct criteria); route; new episodes (not on the list in any of M-6 .. M-1).
+-- Criteria of the patients who passed the exclusions, and the patients listed for review
+-- (>= min_criteria distinct criteria) with their route and evidence. Whether a listing starts
+-- a new episode is decided afterwards (10_episodes.sql), over the requested months and the
+-- look-back months.
 CREATE OR REPLACE TEMP TABLE c_criteria_ok AS
 SELECT c.*
 FROM c_criteria c
 JOIN c_base b USING (patient_id, mi)
 WHERE b.excluded_at = 0;
 
-CREATE OR REPLACE TEMP TABLE c_review AS
+CREATE OR REPLACE TEMP TABLE c_listed AS
 WITH enough AS (  -- each criterion gives at most one row per patient-month
     SELECT patient_id, mi, count(*) AS n_criteria
     FROM c_criteria_ok
@@ -22,23 +24,18 @@ listed AS (
     JOIN enough e USING (patient_id, mi)
     GROUP BY ALL
 ),
-episodes AS (
-    SELECT l.*, b.care_unit_id, b.prior_cancer,
-           lag(l.mi) OVER (PARTITION BY l.patient_id ORDER BY l.mi) AS prev_mi
-    FROM listed l JOIN c_base b USING (patient_id, mi)
-),
 ferritin AS (
     SELECT patient_id, mi, r_min, r_min_date FROM c_r_lab WHERE analyte = 'ferritin'
 )
-SELECT e.mi, e.care_unit_id, e.patient_id,
-       coalesce(e.prev_mi < e.mi - {{cohort.episode_lookback_months}}, true) AS new_episode,
-       CAST(e.n_criteria AS INTEGER) AS n_criteria, e.criteria,
-       CASE WHEN e.has_hb_low AND f.r_min < {{route.ferritin_below}}
+SELECT l.mi, b.care_unit_id, l.patient_id,
+       CAST(l.n_criteria AS INTEGER) AS n_criteria, l.criteria,
+       CASE WHEN l.has_hb_low AND f.r_min < {{route.ferritin_below}}
             THEN 'iron_deficiency' ELSE 'aos' END AS route,
-       e.prior_cancer,
-       CASE WHEN e.has_hb_low AND f.r_min < {{route.ferritin_below}}
-            THEN e.evidence || format('; ferritin {} µg/L {} (< {})', fmt(f.r_min), f.r_min_date,
+       b.prior_cancer,
+       CASE WHEN l.has_hb_low AND f.r_min < {{route.ferritin_below}}
+            THEN l.evidence || format('; ferritin {} µg/L {} (< {})', fmt(f.r_min), f.r_min_date,
                                       fmt({{route.ferritin_below}}))
-            ELSE e.evidence END AS evidence
-FROM episodes e
-LEFT JOIN ferritin f ON f.patient_id = e.patient_id AND f.mi = e.mi;
+            ELSE l.evidence END AS evidence
+FROM listed l
+JOIN c_base b USING (patient_id, mi)
+LEFT JOIN ferritin f ON f.patient_id = l.patient_id AND f.mi = l.mi;

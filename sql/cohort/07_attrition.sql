@@ -10,7 +10,7 @@ WITH per_unit AS (
            count_if(b.excluded_at = 5) AS e5,
            count_if(b.excluded_at = 0 AND r.patient_id IS NULL) AS e6
     FROM c_base b
-    LEFT JOIN c_review r USING (patient_id, mi)
+    LEFT JOIN c_listed r USING (patient_id, mi)
     GROUP BY ALL
 ),
 all_units AS (

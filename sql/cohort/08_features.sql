@@ -27,7 +27,7 @@ flags AS (  -- few rows: met criteria and the review list
            /*flags*/count(*) AS n_criteria,
            bool_or(r.patient_id IS NOT NULL) AS on_review_list
     FROM c_criteria_ok c
-    LEFT JOIN c_review r ON r.patient_id = c.patient_id AND r.mi = c.mi
+    LEFT JOIN c_listed r ON r.patient_id = c.patient_id AND r.mi = c.mi
     WHERE c.mi BETWEEN {{feat_lo_mi}} AND {{feat_hi_mi}}
     GROUP BY ALL
 )

@@ -17,13 +17,6 @@ FROM c_criteria_ok c JOIN c_months m ON m.mi = c.mi AND m.requested
 JOIN c_ids i ON i.pid = c.patient_id
 ORDER BY m.month, i.patient_id, c.criterion;
 
-INSERT INTO review_list
-SELECT m.month, r.care_unit_id, i.patient_id, r.new_episode, r.n_criteria, r.criteria, r.route,
-       r.prior_cancer, r.evidence
-FROM c_review r JOIN c_months m ON m.mi = r.mi AND m.requested
-JOIN c_ids i ON i.pid = r.patient_id
-ORDER BY m.month, r.care_unit_id, i.patient_id;
-
 INSERT INTO attrition
 SELECT m.month, a.care_unit_id, a.step_no, a.step, a.n_before, a.n_excluded, a.n_after
 FROM c_attrition a JOIN c_months m ON m.mi = a.mi AND m.requested
@@ -34,4 +27,5 @@ SELECT m.month, i.patient_id, b.care_unit_id
 FROM c_base b JOIN c_months m ON m.mi = b.mi AND m.requested
 JOIN c_ids i ON i.pid = b.patient_id
 WHERE b.excluded_at NOT IN (1, 2, 3);
--- patient_month_features is filled by the engine from 08_features.sql, a few months at a time.
+-- patient_month_features is filled by the engine from 08_features.sql, a few months at a time;
+-- review_list by 10_episodes.sql.

@@ -1,0 +1,536 @@
+"""Scaling curve (`make bench`; issue 14 point 5): time and peak memory versus patients.
+
+For each size (default 0.25, 0.5, 1, 2, 3 M patients; AOS_BENCH_SIZES=250000,500000 to choose,
+AOS_BENCH_SIZES=none to skip) on the cached 4-year synthetic extract (bench_cohort.extract,
+AOS_BENCH_CACHE), each step runs the installed `aos` CLI in a subprocess, timed, with the peak RSS
+of its process tree:
+  raw_scan   count(*), sum(hash(t)) over every input Parquet file (the limit; warm cache)
+  ingest     `aos ingest` into an empty database
+  one_month  `aos run --db DB --month 2025-12 --no-report` on a database holding data to 2025-11
+             with its cohort, after the full extract was ingested into it
+  backfill   `aos run --db DB --month 2023-01 --to 2025-12 --no-report` on the fresh database
+  evaluate   `aos evaluate --from 2023-01 --to 2025-12` on the backfilled database
+At one size (AOS_BENCH_ONE_CORE_AT, default the smallest) raw_scan, ingest and backfill also run
+pinned to one core (`taskset -c 0`) to estimate how the steps use more cores.
+
+Each size is saved to benchmarks/results/scaling.json as soon as it is measured; a size already
+measured with the same pipeline code is skipped unless AOS_BENCH_FORCE=1. The plot is
+benchmarks/results/scaling.png. `python -m benchmarks.bench_scaling --doc` writes
+docs/performance.md from scaling.json (fits and the national extrapolation).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from benchmarks.memory import run_measured
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results" / "scaling.json"
+PLOT = HERE / "results" / "scaling.png"
+DOC = REPO / "docs" / "performance.md"
+SIZES = (250_000, 500_000, 1_000_000, 2_000_000, 3_000_000)
+STEPS = ("raw_scan", "ingest", "one_month", "backfill", "evaluate")
+CUT, PREV_MONTH, MONTH = "2025-11-30", "2025-11", "2025-12"
+BACKFILL = EVALUATE = ("2023-01", "2025-12")
+NATIONAL = 10_500_000
+CORES = (2, 16)
+CODE_PATHS = ("pipeline", "sql", "pyproject.toml", "requirements.lock")
+
+
+# ---------------------------------------------------------------- settings and bookkeeping
+
+def sizes() -> list[int]:
+    """AOS_BENCH_SIZES: comma-separated patient counts; 'none' or '0' skips the curve."""
+    raw = os.environ.get("AOS_BENCH_SIZES", "").strip()
+    if not raw:
+        return list(SIZES)
+    if raw.lower() in ("none", "0", "off"):
+        return []
+    return sorted({int(float(s)) for s in raw.split(",") if s.strip()})
+
+
+def code_version() -> str:
+    """The last commit that changed the measured code, '+dirty' when it has uncommitted edits."""
+    git = ["git", "-C", str(REPO)]
+    commit = subprocess.run([*git, "log", "-1", "--format=%h", "--", *CODE_PATHS],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", *CODE_PATHS],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return commit + ("+dirty" if dirty else "")
+
+
+def machine() -> dict:
+    import duckdb
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    return {"cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "duckdb": duckdb.__version__, "python": platform.python_version(),
+            "platform": platform.platform(), "git_head": head, "code_version": code_version()}
+
+
+def load(path: Path = RESULTS) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {"runs": {}}
+
+
+def should_measure(doc: dict, n: int, version: str, force: bool) -> bool:
+    run = doc.get("runs", {}).get(str(n))
+    return force or not run or run.get("machine", {}).get("code_version") != version \
+        or not all(s in run.get("steps", {}) for s in STEPS)
+
+
+def save(doc: dict, path: Path = RESULTS) -> None:
+    """Write the runs with their fits and the national extrapolation, atomically."""
+    doc["fit"] = fits(doc["runs"])
+    doc["national"] = national(doc["runs"], doc["fit"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------- fits and extrapolation
+
+def fit_line(x, y) -> dict:
+    """Least squares y = a + b x and y = c x^k (log-log); needs two x values or more."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    b, a = np.polyfit(x, y, 1)
+    k, logc = np.polyfit(np.log(x), np.log(y), 1)
+    pred = a + b * x
+    ss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - float(((y - pred) ** 2).sum()) / ss if ss > 0 else 1.0
+    return {"intercept": float(a), "slope": float(b), "exponent": float(k),
+            "coef": float(np.exp(logc)), "r2": r2}
+
+
+def predict(fit: dict, x: float) -> float:
+    """The larger of the linear and the power-law predictions (the cautious one)."""
+    return max(fit["intercept"] + fit["slope"] * x, fit["coef"] * x ** fit["exponent"])
+
+
+def parallel_fraction(one_core_s: float, all_cores_s: float, cores: int) -> float:
+    """Amdahl's p from times on 1 and on `cores` cores: t_c = t_1 ((1 - p) + p / c)."""
+    p = (1 - all_cores_s / one_core_s) / (1 - 1 / cores)
+    return min(max(p, 0.0), 1.0)
+
+
+def amdahl(t_measured: float, measured_cores: int, p: float, cores: int) -> float:
+    t1 = t_measured / ((1 - p) + p / measured_cores)
+    return t1 * ((1 - p) + p / cores)
+
+
+def fits(runs: dict) -> dict:
+    """Per step (patients in millions): time and peak-memory fits; and disk fits."""
+    ns = sorted(int(n) for n in runs)
+    out: dict = {}
+    if len(ns) < 2:
+        return out
+    x = [n / 1e6 for n in ns]
+    for step in STEPS:
+        if all(step in runs[str(n)]["steps"] for n in ns):
+            s = [runs[str(n)]["steps"][step] for n in ns]
+            out[step] = {"seconds": fit_line(x, [v["seconds"] for v in s]),
+                         "peak_mb": fit_line(x, [v["peak_mb"] for v in s])}
+    for key in ("extract_mb", "db_mb"):
+        if all(key in runs[str(n)]["disk"] for n in ns):
+            out[key] = fit_line(x, [runs[str(n)]["disk"][key] for n in ns])
+    return out
+
+
+def national(runs: dict, fit: dict, patients: int = NATIONAL) -> dict:
+    """Extrapolate each step to `patients` on 2 and 16 cores, with memory and disk."""
+    if not fit:
+        return {}
+    cores_measured = max(r["machine"]["cores"] for r in runs.values())
+    fractions = {}
+    for run in runs.values():
+        for step, one in run.get("one_core", {}).items():
+            fractions[step] = parallel_fraction(one["seconds"], run["steps"][step]["seconds"],
+                                                run["machine"]["cores"])
+    cohort_p = fractions.get("backfill", min(fractions.values(), default=0.0))
+    x = patients / 1e6
+    steps = {}
+    for step in STEPS:
+        if step not in fit:
+            continue
+        t = predict(fit[step]["seconds"], x)
+        p = fractions.get(step, cohort_p)
+        steps[step] = {"parallel_fraction": round(p, 2),
+                       "peak_mb": round(predict(fit[step]["peak_mb"], x)),
+                       **{f"seconds_{c}_cores": round(amdahl(t, cores_measured, p, c), 1)
+                          for c in CORES}}
+    disk = {k: round(predict(fit[k], x)) for k in ("extract_mb", "db_mb") if k in fit}
+    return {"patients": patients, "measured_cores": cores_measured, "steps": steps,
+            "disk_mb": disk, "parallel_fraction_source":
+                "one-core run (taskset -c 0) vs all cores; backfill's for steps not pinned"}
+
+
+# ---------------------------------------------------------------- measuring
+
+def aos(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("aos")), *args, "--quiet"]
+
+
+RAW_SCAN = """
+import duckdb, json, sys, time
+files = sys.argv[1:]
+con = duckdb.connect()
+def scan():
+    t0 = time.perf_counter()
+    for f in files:
+        con.execute(f"select count(*), sum(hash(t)) from read_parquet('{f}') t").fetchall()
+    return time.perf_counter() - t0
+print(json.dumps({"first": scan(), "warm": scan()}))
+"""
+
+
+def measure(cmd: list[str], label: str, pin: bool = False) -> dict:
+    if pin:
+        cmd = ["taskset", "-c", "0", *cmd]
+    wall, peak, out = run_measured(cmd)
+    result = {"seconds": round(wall, 2), "peak_mb": round(peak / 2**20)}
+    if label.startswith("raw_scan"):  # the query time, without interpreter start-up
+        result = {**result, "seconds": round(json.loads(out)["warm"], 3), "wall": round(wall, 2)}
+    print(f"  {label}: {result['seconds']:.1f} s, peak {result['peak_mb']:,} MB", flush=True)
+    return result
+
+
+def raw_scan(src: Path, pin: bool = False) -> dict:
+    files = [str(f) for f in sorted(src.glob("*.parquet"))]
+    return measure([sys.executable, "-c", RAW_SCAN, *files], "raw_scan" + (" (1 core)" * pin), pin)
+
+
+def cut_extract(src: Path, cut: str = CUT) -> Path:
+    """A copy of the extract as it would have been on `cut`: event rows dated after it dropped,
+    patients listed after it dropped, later listing ends and deaths not yet known (cached)."""
+    import duckdb
+    from pipeline import schema
+    out = src.with_name(f"{src.name}-cut{cut[:7].replace('-', '')}")
+    if (out / "extract.toml").exists():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    con = duckdb.connect()
+    later = f"(SELECT patient_id FROM read_parquet('{src}/patients.parquet') " \
+            f"WHERE listed_from > DATE '{cut}')"
+    for t in schema.EXTRACT_TABLES:
+        f = src / f"{t.name}.parquet"
+        if not f.exists():
+            continue
+        have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{f}')").fetchall()}
+        dates = [c.name for c in t.columns if c.dtype == "DATE" and c.name in have]
+        if t.name == "patients":
+            cols = ", ".join(f"CASE WHEN {c} > DATE '{cut}' THEN NULL ELSE {c} END AS {c}"
+                             if c in ("listed_to", "death_date") else c for c in
+                             [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{f}')").fetchall()])
+            where = f"listed_from IS NULL OR listed_from <= DATE '{cut}'"
+        else:
+            cols = "*"
+            where = " AND ".join([f"{c} <= DATE '{cut}'" for c in dates] or ["true"])
+            if "patient_id" in have:
+                where += f" AND patient_id NOT IN {later}"
+        con.execute(f"COPY (SELECT {cols} FROM read_parquet('{f}') WHERE {where}) "
+                    f"TO '{out / f.name}' (FORMAT parquet)")
+    toml = (src / "extract.toml").read_text().splitlines()
+    register = next(line.split('"')[1] for line in toml if line.startswith("cancer_register"))
+    keep = [line for line in toml if not line.startswith(("extract_date", "data_complete_until",
+                                                          "cancer_register"))]
+    keep += [f'extract_date = "{cut}"', f'data_complete_until = "{cut}"',
+             f'cancer_register_complete_until = "{min(register, cut)}"']
+    (out / "extract.toml").write_text("\n".join(keep) + "\n")
+    return out
+
+
+def files_mb(files) -> float:
+    return round(sum(f.stat().st_size for f in files) / 2**20, 1)
+
+
+def measure_size(n: int, pin: bool) -> dict:
+    from benchmarks.bench_cohort import extract
+    src = extract(n)
+    work = Path(tempfile.mkdtemp(prefix=f"aos-bench-scaling-{n}-",
+                                 dir=os.environ.get("AOS_BENCH_WORK")))
+    try:
+        steps, one_core, disk = {}, {}, {"extract_mb": files_mb(src.glob("*.parquet"))}
+        db = work / "a.duckdb"
+        print(f"scaling {n:,} patients: {src}", flush=True)
+        steps["raw_scan"] = raw_scan(src)
+        steps["ingest"] = measure(aos("ingest", str(src), "--db", str(db)), "ingest")
+        disk["db_ingested_mb"] = files_mb([db])
+        steps["backfill"] = measure(aos("run", "--db", str(db), "--month", BACKFILL[0], "--to",
+                                        BACKFILL[1], "--no-report", "--out", str(work / "bf")),
+                                    "backfill")
+        disk["db_mb"] = files_mb([db])
+        steps["evaluate"] = measure(aos("evaluate", "--from", EVALUATE[0], "--to", EVALUATE[1],
+                                        "--db", str(db), "--out", str(work / "ev")), "evaluate")
+        if pin:
+            one_core["raw_scan"] = raw_scan(src, pin=True)
+            db.unlink()
+            one_core["ingest"] = measure(aos("ingest", str(src), "--db", str(db)),
+                                         "ingest (1 core)", pin=True)
+            one_core["backfill"] = measure(aos("run", "--db", str(db), "--month", BACKFILL[0],
+                                               "--to", BACKFILL[1], "--no-report", "--out",
+                                               str(work / "bf1")), "backfill (1 core)", pin=True)
+        db.unlink()
+        # one month on a database that already holds the months before, with their cohort
+        db = work / "b.duckdb"
+        setup = {}
+        setup["ingest_to_2025_11"] = measure(aos("ingest", str(cut_extract(src)), "--db", str(db)),
+                                             "setup: ingest extract cut at 2025-11")
+        setup["run_2025_11"] = measure(aos("run", "--db", str(db), "--month", PREV_MONTH,
+                                           "--no-report", "--out", str(work / "m0")),
+                                       "setup: run 2025-11")
+        setup["ingest_update"] = measure(aos("ingest", str(src), "--db", str(db)),
+                                         "setup: ingest the full extract on top")
+        steps["one_month"] = measure(aos("run", "--db", str(db), "--month", MONTH, "--no-report",
+                                         "--out", str(work / "m1")), "one_month")
+        return {"patients": n, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "machine": machine(), "load_avg_1min_end": round(os.getloadavg()[0], 2),
+                "steps": steps, "one_core": one_core, "setup": setup, "disk": disk,
+                "ratio_to_raw_scan": {s: round(v["seconds"] / steps["raw_scan"]["seconds"], 1)
+                                      for s, v in steps.items()}}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- plot, document, main
+
+LABELS = {"raw_scan": "raw scan (the limit)", "ingest": "aos ingest", "one_month": "one month (aos run)",
+          "backfill": "36-month backfill", "evaluate": "aos evaluate"}
+
+
+def plot(doc: dict, path: Path = PLOT) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ns = sorted(int(n) for n in doc["runs"])
+    x = [n / 1e6 for n in ns]
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for step in STEPS:
+        have = [n for n in ns if step in doc["runs"][str(n)]["steps"]]
+        xs = [n / 1e6 for n in have]
+        t = [doc["runs"][str(n)]["steps"][step]["seconds"] for n in have]
+        m = [doc["runs"][str(n)]["steps"][step]["peak_mb"] / 1024 for n in have]
+        style = {"color": "black", "linestyle": "--"} if step == "raw_scan" else {"marker": "o"}
+        ax_t.plot(xs, t, label=LABELS[step], **style)
+        ax_m.plot(xs, m, label=LABELS[step], **style)
+    ax_t.set(xlabel="patients (millions)", ylabel="seconds (log scale)", yscale="log",
+             title="Wall time per step")
+    ax_m.set(xlabel="patients (millions)", ylabel="peak RSS (GiB)", title="Peak memory per step")
+    for ax in (ax_t, ax_m):
+        ax.set_xticks(x)
+        ax.grid(alpha=0.3)
+    ax_t.legend(fontsize=8)
+    version = {doc["runs"][str(n)]["machine"]["code_version"] for n in ns}
+    fig.suptitle(f"AOS monitor scaling, 4-year synthetic extracts (code {', '.join(sorted(version))})",
+                 fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def growth_word(exponent: float) -> str:
+    if exponent < 0.85:
+        return "sub-linear (fixed costs still weigh at these sizes)"
+    if exponent <= 1.15:
+        return "linear"
+    return "super-linear"
+
+
+def hours(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def patients_at(fit: dict, y: float) -> float:
+    """Patients (millions) at which the linear fit reaches y (inf when it does not grow)."""
+    return (y - fit["intercept"]) / fit["slope"] if fit["slope"] > 0 else float("inf")
+
+
+def render(doc: dict) -> str:
+    """docs/performance.md from scaling.json: every number below comes from `doc`."""
+    runs, fit, nat = doc["runs"], doc.get("fit", {}), doc.get("national", {})
+    ns = sorted(int(n) for n in runs)
+    if not ns:
+        return "# Performance\n\nNo scaling run recorded yet: run `make bench`.\n"
+    versions = sorted({runs[str(n)]["machine"]["code_version"] for n in ns})
+    m0 = runs[str(ns[-1])]["machine"]
+    lines = [TEMPLATE_HEAD.format(cut=CUT, prev=PREV_MONTH, month=MONTH, bf=BACKFILL,
+                                  ev=EVALUATE, national=f"{NATIONAL / 1e6:.1f}")]
+    lines += [f"Measured on {m0['cores']} cores, {m0['ram_gb']} GiB RAM, DuckDB {m0['duckdb']}, "
+              f"Python {m0['python']}; code version {', '.join(versions)} (last commit of "
+              f"`pipeline/`, `sql/`); each size measured in one session, on "
+              f"{', '.join(sorted({runs[str(n)]['measured_at'][:10] for n in ns}))}. The machine was "
+              f"shared with other jobs (1-minute load average at the end of each size: "
+              f"{', '.join(str(runs[str(n)]['load_avg_1min_end']) for n in ns)}), so times are upper "
+              "bounds; the ratios within one size are what count.", ""]
+    lines += ["## Results", "", "Wall time in seconds (× one raw scan of the same extract):", ""]
+    lines += ["| patients | " + " | ".join(LABELS[s] for s in STEPS) + " |",
+              "|---:|" + "---:|" * len(STEPS)]
+    for n in ns:
+        r = runs[str(n)]
+        cells = [f"{r['steps'][s]['seconds']:.1f}" + ("" if s == "raw_scan" else
+                 f" ({r['ratio_to_raw_scan'][s]:.0f}×)") if s in r["steps"] else "–" for s in STEPS]
+        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    lines += ["", "Peak memory (RSS of the process tree, MiB) and disk (MiB):", "",
+              "| patients | " + " | ".join(LABELS[s] for s in STEPS) + " | extract | database |",
+              "|---:|" + "---:|" * (len(STEPS) + 2)]
+    for n in ns:
+        r = runs[str(n)]
+        cells = [f"{r['steps'][s]['peak_mb']:,}" if s in r["steps"] else "–" for s in STEPS]
+        lines.append(f"| {n:,} | " + " | ".join(cells) +
+                     f" | {r['disk']['extract_mb']:,.0f} | {r['disk'].get('db_mb', 0):,.0f} |")
+    lines += ["", "![time and peak memory versus patients](../benchmarks/results/scaling.png)", ""]
+    if not fit:
+        lines += ["Fits need two sizes or more.", ""]
+        return "\n".join(lines)
+    lines += ["## Growth", "", "Least-squares fits over the measured sizes (n in millions of patients): "
+              "time = a + b·n, and the exponent k of time ∝ n^k (k = 1 is linear).", "",
+              "| step | b: seconds per million patients | a: seconds | k (time) | R² | "
+              "MiB per million patients | k (memory) | growth |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for s in STEPS:
+        if s in fit:
+            t, m = fit[s]["seconds"], fit[s]["peak_mb"]
+            lines.append(f"| {LABELS[s]} | {t['slope']:.1f} | {t['intercept']:.1f} | "
+                         f"{t['exponent']:.2f} | {t['r2']:.3f} | {m['slope']:,.0f} | "
+                         f"{m['exponent']:.2f} | {growth_word(t['exponent'])} |")
+    lines.append("")
+    if nat:
+        lines += national_section(doc, nat, fit)
+    return "\n".join(lines)
+
+
+def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
+    runs = doc["runs"]
+    pinned = sorted(int(n) for n in runs if runs[str(n)].get("one_core"))
+    steps = nat["steps"]
+    lines = [f"## A national run: {nat['patients'] / 1e6:.1f} M patients", "",
+             "Each step's time at national size is the larger of the linear and the power-law "
+             "fit (the cautious one). Cores: Amdahl's law, t(c) = t(1)·((1 − p) + p/c), with the "
+             "parallel fraction p of each step measured by running it pinned to one core "
+             f"(`taskset -c 0`) and on all {nat['measured_cores']} cores at "
+             f"{', '.join(f'{n:,}' for n in pinned) or 'no size yet'} patients; steps not pinned "
+             "(one month, evaluate) take the backfill's p, since they run the same cohort SQL. "
+             "This assumes the extra cores are free and memory bandwidth and disk keep up; on a "
+             "shared machine p is underestimated, so the 16-core figure is a cautious one.", "",
+             f"| step | p | {CORES[0]} cores | {CORES[1]} cores | peak memory |", "|---|---:|---:|---:|---:|"]
+    for s, v in steps.items():
+        lines.append(f"| {LABELS[s]} | {v['parallel_fraction']:.2f} | "
+                     f"{hours(v[f'seconds_{CORES[0]}_cores'])} | {hours(v[f'seconds_{CORES[1]}_cores'])} | "
+                     f"{v['peak_mb'] / 1024:.1f} GiB |")
+    disk = nat.get("disk_mb", {})
+    lines += ["", f"Disk: the 4-year Parquet extract about {disk.get('extract_mb', 0) / 1024:.1f} GiB, "
+              f"the database after ingest and a 36-month backfill about "
+              f"{disk.get('db_mb', 0) / 1024:.1f} GiB; DuckDB may spill as much again to its temp "
+              "directory when the memory limit (`AOS_MEMORY_LIMIT`, default 6GB) is reached.", ""]
+    monthly = [s for s in ("ingest", "one_month") if s in steps]
+    month_s = {c: sum(steps[s][f"seconds_{c}_cores"] for s in monthly) for c in CORES}
+    peak = max(v["peak_mb"] for v in steps.values()) / 1024
+    lines += ["## Where one machine stops being enough", "",
+              f"The monthly job (ingest of the new extract plus one month's cohort) at national "
+              f"size: about {hours(month_s[CORES[0]])} on {CORES[0]} cores and "
+              f"{hours(month_s[CORES[1]])} on {CORES[1]} cores; the 36-month backfill "
+              f"{hours(steps.get('backfill', {}).get(f'seconds_{CORES[1]}_cores', 0))} on "
+              f"{CORES[1]} cores. The largest peak, about {peak:.0f} GiB, "
+              + ("fits a common 64 GiB server" if peak < 48 else "needs a large-memory server")
+              + "; DuckDB spills beyond its memory limit instead of failing, so memory sets speed "
+              "rather than feasibility."]
+    if "one_month" in fit and "ingest" in fit:
+        day = 8 * 3600  # a monthly job should finish overnight
+        lines += ["", "Patients at which, on 2 cores as measured, a step would take longer than one "
+                  "night (8 h): " + "; ".join(
+                      f"{LABELS[s]} {patients_at(fit[s]['seconds'], day):,.0f} M"
+                      for s in ("ingest", "one_month", "backfill") if s in fit) + ". "
+                  "One machine therefore stops being enough only when a single region-of-regions "
+                  "database must be rebuilt from scratch in hours (backfill), not for the monthly "
+                  "job; beyond that, the natural split is one database per region (the extracts "
+                  "are per region), run in parallel on separate machines, with only the releasable "
+                  "aggregates combined nationally."]
+    return lines + [""]
+
+
+TEMPLATE_HEAD = """# Performance and scaling
+
+How the cost of each step grows with the number of patients, measured against the physical
+limit (one DuckDB scan reading every column of every input file), and what a national run
+({national} M patients) needs. This page is generated from `benchmarks/results/scaling.json` by
+`python -m benchmarks.bench_scaling --doc`; do not edit the numbers by hand.
+
+## What is measured
+
+Synthetic 4-year extracts (2022-01..2025-12, seed 1, Parquet) of 0.25, 0.5, 1, 2 and 3 million
+patients (`aos synth`, cached under `AOS_BENCH_CACHE`). Each step runs the installed `aos`
+command in a subprocess; the time is its wall time and the memory the peak resident memory of
+its process tree, sampled every 0.1 s.
+
+| step | command |
+|---|---|
+| raw scan (the limit) | `select count(*), sum(hash(t)) from read_parquet(f) t` over every input file, warm cache |
+| aos ingest | `aos ingest EXTRACT --db DB` into an empty database |
+| one month | a database holding the extract cut at {cut} with the cohort of {prev}, the full extract ingested on top, then `aos run --db DB --month {month} --no-report` (only this is timed) |
+| 36-month backfill | `aos run --db DB --month {bf[0]} --to {bf[1]} --no-report` on the freshly ingested database |
+| aos evaluate | `aos evaluate --from {ev[0]} --to {ev[1]}` on the backfilled database |
+
+## How to reproduce
+
+    make bench                                   # every benchmark, the scaling curve last
+    AOS_BENCH_ONLY=scaling make bench            # only the scaling curve
+    AOS_BENCH_SIZES=250000,500000 AOS_BENCH_ONLY=scaling make bench   # some sizes
+    AOS_BENCH_SIZES=none make bench              # every benchmark but the scaling curve
+    .venv/bin/python -m benchmarks.bench_scaling --doc   # rewrite this page from scaling.json
+
+`AOS_BENCH_CACHE` (default `/tmp/aos-bench-cache`) holds the extracts
+(`synth-<n>-202201-202512-seed1`); generating them takes about 25 s per million patients
+with `aos synth`, and the one-month set-up keeps a copy cut at {cut} beside each. A size already
+measured with the same code version (the last commit of `pipeline/`, `sql/`) is skipped;
+`AOS_BENCH_FORCE=1` measures again. Results are saved after each size, so an interrupted run
+keeps what it measured. On 2 shared cores the whole curve (0.25-3 M) takes about an hour and a
+half with today's code (see the per-size totals in `scaling.json`, `total_seconds`);
+`AOS_BENCH_WORK` chooses where the temporary databases go (up to a few GiB at 3 M).
+"""
+
+
+def main() -> dict | None:
+    todo = sizes()
+    if not todo:
+        print("bench_scaling: skipped (AOS_BENCH_SIZES=none)", flush=True)
+        return None
+    doc = load()
+    version, force = code_version(), os.environ.get("AOS_BENCH_FORCE") == "1"
+    one_core_at = int(os.environ.get("AOS_BENCH_ONE_CORE_AT", min(todo)))
+    for n in todo:
+        if not should_measure(doc, n, version, force):
+            print(f"scaling {n:,}: already measured with code {version}, skipped", flush=True)
+            continue
+        t0 = time.perf_counter()
+        run = measure_size(n, pin=n == one_core_at and shutil.which("taskset") is not None)
+        run["total_seconds"] = round(time.perf_counter() - t0)
+        doc["runs"][str(n)] = run
+        doc["machine"] = run["machine"]
+        save(doc)
+        plot(doc)
+        print(f"scaling {n:,}: saved to {RESULTS} ({run['total_seconds']} s in all)", flush=True)
+    return doc
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--doc"]:
+        DOC.write_text(render(load()))
+        print(f"wrote {DOC}")
+    elif sys.argv[1:] == ["--plot"]:
+        plot(load())
+        print(f"wrote {PLOT}")
+    else:
+        main()

@@ -15,8 +15,9 @@ pinned to one core (`taskset -c 0`) to estimate how the steps use more cores.
 
 Each size is saved to benchmarks/results/scaling.json as soon as it is measured; a size already
 measured with the same pipeline code is skipped unless AOS_BENCH_FORCE=1. The plot is
-benchmarks/results/scaling.png. `python -m benchmarks.bench_scaling --doc` writes
-docs/performance.md from scaling.json (fits and the national extrapolation).
+benchmarks/results/scaling.png, and docs/performance.md is rewritten from scaling.json (fits and
+the national extrapolation); `python -m benchmarks.bench_scaling --doc` rewrites only the doc,
+`--plot` only the plot.
 """
 from __future__ import annotations
 
@@ -121,18 +122,34 @@ def predict(fit: dict, x: float) -> float:
 
 
 def parallel_fraction(one_core_s: float, all_cores_s: float, cores: int) -> float:
-    """Amdahl's p from times on 1 and on `cores` cores: t_c = t_1 ((1 - p) + p / c)."""
+    """Amdahl's p from times on 1 and on `cores` cores: t_c = t_1 ((1 - p) + p / c).
+    With CPU seconds as t_1 and wall seconds as t_c it is the p a run's CPU use implies."""
     p = (1 - all_cores_s / one_core_s) / (1 - 1 / cores)
     return min(max(p, 0.0), 1.0)
 
 
-def amdahl(t_measured: float, measured_cores: int, p: float, cores: int) -> float:
-    t1 = t_measured / ((1 - p) + p / measured_cores)
-    return t1 * ((1 - p) + p / cores)
+def on_cores(work_s: float, p: float, cores: int) -> float:
+    """Amdahl: wall time on `cores` free cores of a step that needs work_s CPU seconds."""
+    return work_s * ((1 - p) + p / cores)
+
+
+def fractions(runs: dict) -> dict:
+    """Per step, the largest parallel fraction seen: from the one-core (taskset) run against the
+    run on all cores, and from CPU seconds against wall seconds at each size. A busy machine
+    only lowers them, so the largest is the best (still cautious) estimate."""
+    out: dict = {}
+    for run in runs.values():
+        cores = run["machine"]["cores"]
+        for step, v in run["steps"].items():
+            seen = [parallel_fraction(v["cpu_seconds"], v["seconds"], cores)] if "cpu_seconds" in v else []
+            if step in run.get("one_core", {}):
+                seen.append(parallel_fraction(run["one_core"][step]["seconds"], v["seconds"], cores))
+            out[step] = max([out.get(step, 0.0), *seen])
+    return out
 
 
 def fits(runs: dict) -> dict:
-    """Per step (patients in millions): time and peak-memory fits; and disk fits."""
+    """Per step (patients in millions): wall time, CPU time and peak-memory fits; disk fits."""
     ns = sorted(int(n) for n in runs)
     out: dict = {}
     if len(ns) < 2:
@@ -141,8 +158,8 @@ def fits(runs: dict) -> dict:
     for step in STEPS:
         if all(step in runs[str(n)]["steps"] for n in ns):
             s = [runs[str(n)]["steps"][step] for n in ns]
-            out[step] = {"seconds": fit_line(x, [v["seconds"] for v in s]),
-                         "peak_mb": fit_line(x, [v["peak_mb"] for v in s])}
+            out[step] = {k: fit_line(x, [v[k] for v in s])
+                         for k in ("seconds", "cpu_seconds", "peak_mb") if all(k in v for v in s)}
     for key in ("extract_mb", "db_mb"):
         if all(key in runs[str(n)]["disk"] for n in ns):
             out[key] = fit_line(x, [runs[str(n)]["disk"][key] for n in ns])
@@ -150,31 +167,24 @@ def fits(runs: dict) -> dict:
 
 
 def national(runs: dict, fit: dict, patients: int = NATIONAL) -> dict:
-    """Extrapolate each step to `patients` on 2 and 16 cores, with memory and disk."""
+    """Extrapolate each step to `patients`: its CPU work, its time on 2 and 16 free cores
+    (Amdahl with the measured parallel fraction; and the ideal, work / cores), memory, disk."""
     if not fit:
         return {}
-    cores_measured = max(r["machine"]["cores"] for r in runs.values())
-    fractions = {}
-    for run in runs.values():
-        for step, one in run.get("one_core", {}).items():
-            fractions[step] = parallel_fraction(one["seconds"], run["steps"][step]["seconds"],
-                                                run["machine"]["cores"])
-    cohort_p = fractions.get("backfill", min(fractions.values(), default=0.0))
+    p_of = fractions(runs)
     x = patients / 1e6
     steps = {}
     for step in STEPS:
-        if step not in fit:
+        if step not in fit or "cpu_seconds" not in fit[step]:
             continue
-        t = predict(fit[step]["seconds"], x)
-        p = fractions.get(step, cohort_p)
-        steps[step] = {"parallel_fraction": round(p, 2),
+        work, p = predict(fit[step]["cpu_seconds"], x), p_of.get(step, 0.0)
+        steps[step] = {"cpu_seconds": round(work, 1), "parallel_fraction": round(p, 2),
+                       "wall_seconds_as_measured": round(predict(fit[step]["seconds"], x), 1),
                        "peak_mb": round(predict(fit[step]["peak_mb"], x)),
-                       **{f"seconds_{c}_cores": round(amdahl(t, cores_measured, p, c), 1)
-                          for c in CORES}}
+                       **{f"seconds_{c}_cores": round(on_cores(work, p, c), 1) for c in CORES},
+                       **{f"seconds_{c}_cores_ideal": round(work / c, 1) for c in CORES}}
     disk = {k: round(predict(fit[k], x)) for k in ("extract_mb", "db_mb") if k in fit}
-    return {"patients": patients, "measured_cores": cores_measured, "steps": steps,
-            "disk_mb": disk, "parallel_fraction_source":
-                "one-core run (taskset -c 0) vs all cores; backfill's for steps not pinned"}
+    return {"patients": patients, "steps": steps, "disk_mb": disk}
 
 
 # ---------------------------------------------------------------- measuring
@@ -184,25 +194,31 @@ def aos(*args: str) -> list[str]:
 
 
 RAW_SCAN = """
-import duckdb, json, sys, time
+import duckdb, json, resource, sys, time
 files = sys.argv[1:]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 def scan():
-    t0 = time.perf_counter()
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     for f in files:
         con.execute(f"select count(*), sum(hash(t)) from read_parquet('{f}') t").fetchall()
-    return time.perf_counter() - t0
-print(json.dumps({"first": scan(), "warm": scan()}))
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter() - t0, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+scan()  # warms the file cache, as the other steps find it
+wall, cpu = scan()
+print(json.dumps({"warm": wall, "cpu": cpu}))
 """
 
 
 def measure(cmd: list[str], label: str, pin: bool = False) -> dict:
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
-    wall, peak, out = run_measured(cmd)
-    result = {"seconds": round(wall, 2), "peak_mb": round(peak / 2**20)}
+    wall, peak, out, cpu = run_measured(cmd)
+    result = {"seconds": round(wall, 2), "peak_mb": round(peak / 2**20), "cpu_seconds": round(cpu, 2)}
     if label.startswith("raw_scan"):  # the query time, without interpreter start-up
-        result = {**result, "seconds": round(json.loads(out)["warm"], 3), "wall": round(wall, 2)}
+        scan = json.loads(out)
+        result = {**result, "seconds": round(scan["warm"], 3), "cpu_seconds": round(scan["cpu"], 3),
+                  "wall": round(wall, 2)}
     print(f"  {label}: {result['seconds']:.1f} s, peak {result['peak_mb']:,} MB", flush=True)
     return result
 
@@ -318,16 +334,18 @@ def plot(doc: dict, path: Path = PLOT) -> None:
     ns = sorted(int(n) for n in doc["runs"])
     x = [n / 1e6 for n in ns]
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for step in STEPS:
+    for i, step in enumerate(STEPS):
         have = [n for n in ns if step in doc["runs"][str(n)]["steps"]]
         xs = [n / 1e6 for n in have]
-        t = [doc["runs"][str(n)]["steps"][step]["seconds"] for n in have]
-        m = [doc["runs"][str(n)]["steps"][step]["peak_mb"] / 1024 for n in have]
-        style = {"color": "black", "linestyle": "--"} if step == "raw_scan" else {"marker": "o"}
-        ax_t.plot(xs, t, label=LABELS[step], **style)
-        ax_m.plot(xs, m, label=LABELS[step], **style)
+        v = [doc["runs"][str(n)]["steps"][step] for n in have]
+        color = "black" if step == "raw_scan" else f"C{i}"
+        wall = {"color": color, "linestyle": "--"} if step == "raw_scan" else {"color": color, "marker": "o"}
+        ax_t.plot(xs, [r["seconds"] for r in v], label=LABELS[step], **wall)
+        if all("cpu_seconds" in r for r in v):
+            ax_t.plot(xs, [r["cpu_seconds"] for r in v], color=color, linestyle=":", marker=".")
+        ax_m.plot(xs, [r["peak_mb"] / 1024 for r in v], label=LABELS[step], **wall)
     ax_t.set(xlabel="patients (millions)", ylabel="seconds (log scale)", yscale="log",
-             title="Wall time per step")
+             title="Wall time per step (dotted: CPU seconds)")
     ax_m.set(xlabel="patients (millions)", ylabel="peak RSS (GiB)", title="Peak memory per step")
     for ax in (ax_t, ax_m):
         ax.set_xticks(x)
@@ -351,12 +369,34 @@ def growth_word(exponent: float) -> str:
 
 
 def hours(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 def patients_at(fit: dict, y: float) -> float:
     """Patients (millions) at which the linear fit reaches y (inf when it does not grow)."""
     return (y - fit["intercept"]) / fit["slope"] if fit["slope"] > 0 else float("inf")
+
+
+def step_table(runs: dict, ns: list[int], key: str) -> list[str]:
+    """Rows of `key` (seconds or cpu_seconds) per size, with the ratio to the raw scan's."""
+    rows = ["| patients | " + " | ".join(LABELS[s] for s in STEPS) + " |",
+            "|---:|" + "---:|" * len(STEPS)]
+    for n in ns:
+        st = runs[str(n)]["steps"]
+        scan = st["raw_scan"].get(key)
+        cells = []
+        for s in STEPS:
+            v = st.get(s, {}).get(key)
+            if v is None:
+                cells.append("–")
+            elif s == "raw_scan" or not scan:
+                cells.append(f"{v:.1f}" if v >= 1 else f"{v:.2f}")
+            else:
+                cells.append(f"{v:.1f} ({v / scan:.0f}×)")
+        rows.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    return rows
 
 
 def render(doc: dict) -> str:
@@ -367,24 +407,32 @@ def render(doc: dict) -> str:
         return "# Performance\n\nNo scaling run recorded yet: run `make bench`.\n"
     versions = sorted({runs[str(n)]["machine"]["code_version"] for n in ns})
     m0 = runs[str(ns[-1])]["machine"]
+    total = sum(runs[str(n)].get("total_seconds", 0) for n in ns)
+    whole = ""
+    if len(ns) >= 2:
+        per_size = fit_line([n / 1e6 for n in ns], [runs[str(n)]["total_seconds"] for n in ns])
+        est = sum(per_size["intercept"] + per_size["slope"] * n / 1e6 for n in SIZES)
+        whole = (f" (the whole default curve, {SIZES[0] / 1e6:g}-{SIZES[-1] / 1e6:g} M, about "
+                 f"{hours(est)} by a linear fit of these totals, plus `aos synth` once per size)")
     lines = [TEMPLATE_HEAD.format(cut=CUT, prev=PREV_MONTH, month=MONTH, bf=BACKFILL,
                                   ev=EVALUATE, national=f"{NATIONAL / 1e6:.1f}")]
-    lines += [f"Measured on {m0['cores']} cores, {m0['ram_gb']} GiB RAM, DuckDB {m0['duckdb']}, "
+    lines += ["## Results", "",
+              f"Measured on {m0['cores']} cores, {m0['ram_gb']} GiB RAM, DuckDB {m0['duckdb']}, "
               f"Python {m0['python']}; code version {', '.join(versions)} (last commit of "
-              f"`pipeline/`, `sql/`); each size measured in one session, on "
-              f"{', '.join(sorted({runs[str(n)]['measured_at'][:10] for n in ns}))}. The machine was "
-              f"shared with other jobs (1-minute load average at the end of each size: "
-              f"{', '.join(str(runs[str(n)]['load_avg_1min_end']) for n in ns)}), so times are upper "
-              "bounds; the ratios within one size are what count.", ""]
-    lines += ["## Results", "", "Wall time in seconds (× one raw scan of the same extract):", ""]
-    lines += ["| patients | " + " | ".join(LABELS[s] for s in STEPS) + " |",
-              "|---:|" + "---:|" * len(STEPS)]
-    for n in ns:
-        r = runs[str(n)]
-        cells = [f"{r['steps'][s]['seconds']:.1f}" + ("" if s == "raw_scan" else
-                 f" ({r['ratio_to_raw_scan'][s]:.0f}×)") if s in r["steps"] else "–" for s in STEPS]
-        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
-    lines += ["", "Peak memory (RSS of the process tree, MiB) and disk (MiB):", "",
+              f"`pipeline/`, `sql/`); each size in one session, on "
+              f"{', '.join(sorted({runs[str(n)]['measured_at'][:10] for n in ns}))}; these "
+              f"{len(ns)} sizes took {total / 60:.0f} min in all{whole}. The machine was shared with "
+              "other jobs (1-minute load average at the end of each size: "
+              f"{', '.join(str(runs[str(n)]['load_avg_1min_end']) for n in ns)}), so wall times "
+              "are upper bounds and vary from run to run; CPU seconds (the work done, user + "
+              "system, of the process tree) depend much less on the load, and the fits and the "
+              "extrapolation below use them.", "",
+              "Wall time, seconds (× one raw scan of the same extract, measured in the same session):", ""]
+    lines += step_table(runs, ns, "seconds")
+    lines += ["", "CPU time, seconds (× the raw scan's CPU time):", ""]
+    lines += step_table(runs, ns, "cpu_seconds")
+    lines += ["", "Peak memory (RSS of the process tree, MiB) and disk (MiB; the database after "
+              "ingest and backfill):", "",
               "| patients | " + " | ".join(LABELS[s] for s in STEPS) + " | extract | database |",
               "|---:|" + "---:|" * (len(STEPS) + 2)]
     for n in ns:
@@ -394,71 +442,104 @@ def render(doc: dict) -> str:
                      f" | {r['disk']['extract_mb']:,.0f} | {r['disk'].get('db_mb', 0):,.0f} |")
     lines += ["", "![time and peak memory versus patients](../benchmarks/results/scaling.png)", ""]
     if not fit:
-        lines += ["Fits need two sizes or more.", ""]
-        return "\n".join(lines)
-    lines += ["## Growth", "", "Least-squares fits over the measured sizes (n in millions of patients): "
-              "time = a + b·n, and the exponent k of time ∝ n^k (k = 1 is linear).", "",
-              "| step | b: seconds per million patients | a: seconds | k (time) | R² | "
-              "MiB per million patients | k (memory) | growth |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+        return "\n".join(lines + ["Fits need two sizes or more.", ""])
+    lines += ["## Growth", "", "Least-squares fits over the measured sizes, n in millions of "
+              "patients: time = a + b·n, and the exponent k of time ∝ n^k (k = 1 is linear; "
+              "k < 1 means fixed costs, such as starting Python and loading the rules, still "
+              "weigh at these sizes).", "",
+              "| step | CPU s per M patients | k (CPU) | R² (CPU) | wall s per M patients | "
+              "k (wall) | MiB per M patients | k (memory) | growth (CPU) |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for s in STEPS:
-        if s in fit:
-            t, m = fit[s]["seconds"], fit[s]["peak_mb"]
-            lines.append(f"| {LABELS[s]} | {t['slope']:.1f} | {t['intercept']:.1f} | "
-                         f"{t['exponent']:.2f} | {t['r2']:.3f} | {m['slope']:,.0f} | "
-                         f"{m['exponent']:.2f} | {growth_word(t['exponent'])} |")
+        if s in fit and "cpu_seconds" in fit[s]:
+            c, t, m = fit[s]["cpu_seconds"], fit[s]["seconds"], fit[s]["peak_mb"]
+            lines.append(f"| {LABELS[s]} | {c['slope']:.1f} | {c['exponent']:.2f} | {c['r2']:.3f} | "
+                         f"{t['slope']:.1f} | {t['exponent']:.2f} | {m['slope']:,.0f} | "
+                         f"{m['exponent']:.2f} | {growth_word(c['exponent'])} |")
     lines.append("")
-    if nat:
+    if nat and nat.get("steps"):
         lines += national_section(doc, nat, fit)
     return "\n".join(lines)
 
 
+def busy_note(runs: dict) -> list[str]:
+    """A sentence on how much of the machine the steps got (CPU seconds per wall second)."""
+    use = [v["cpu_seconds"] / v["seconds"] for r in runs.values() for k, v in r["steps"].items()
+           if k != "raw_scan" and v.get("cpu_seconds")]
+    if not use:
+        return []
+    text = (f"The steps got {min(use):.2f}-{max(use):.2f} CPU seconds per wall second (2 would "
+            "be both cores).")
+    if max(use) < 1:
+        text += " Each got less than one core on average: the other jobs on the machine hid "
+        text += ("any parallel speed-up, so p is 0 here and the Amdahl columns equal the work, an "
+                 "upper bound; the truth lies between them and the ideal column."
+                 if not any(fractions(runs).values()) else "most of the parallel speed-up.")
+    return [text, ""]
+
+
 def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
-    runs = doc["runs"]
+    runs, steps = doc["runs"], nat["steps"]
     pinned = sorted(int(n) for n in runs if runs[str(n)].get("one_core"))
-    steps = nat["steps"]
     lines = [f"## A national run: {nat['patients'] / 1e6:.1f} M patients", "",
-             "Each step's time at national size is the larger of the linear and the power-law "
-             "fit (the cautious one). Cores: Amdahl's law, t(c) = t(1)·((1 − p) + p/c), with the "
-             "parallel fraction p of each step measured by running it pinned to one core "
-             f"(`taskset -c 0`) and on all {nat['measured_cores']} cores at "
-             f"{', '.join(f'{n:,}' for n in pinned) or 'no size yet'} patients; steps not pinned "
-             "(one month, evaluate) take the backfill's p, since they run the same cohort SQL. "
-             "This assumes the extra cores are free and memory bandwidth and disk keep up; on a "
-             "shared machine p is underestimated, so the 16-core figure is a cautious one.", "",
-             f"| step | p | {CORES[0]} cores | {CORES[1]} cores | peak memory |", "|---|---:|---:|---:|---:|"]
+             "Each step's CPU work at national size is the larger of the linear and the "
+             "power-law fit of its CPU seconds (the cautious one). Its time on c free cores "
+             "follows Amdahl's law, t(c) = work·((1 − p) + p/c), with p the largest parallel "
+             "fraction seen for the step: from CPU seconds against wall seconds at each size "
+             "(p = 2·(1 − wall/CPU) on 2 cores), and from the run pinned to one core "
+             f"(`taskset -c 0`) against the run on all cores at "
+             f"{', '.join(f'{n:,}' for n in pinned) or 'no size'} patients. Other jobs on the "
+             "machine lower both estimates, so the Amdahl column is cautious; the ideal column "
+             "(work / c, p = 1) is the bound DuckDB approaches on large scans when memory "
+             "bandwidth and disk keep up. Peak memory is the linear extrapolation, i.e. what the "
+             "step would hold without a memory limit. \"Wall time here\" extrapolates the wall "
+             "times measured on this shared machine.", "",
+             *busy_note(doc["runs"]),
+             f"| step | wall time here | CPU work | p | {CORES[0]} cores | {CORES[1]} cores | "
+             f"{CORES[1]} cores, ideal | peak memory |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for s, v in steps.items():
-        lines.append(f"| {LABELS[s]} | {v['parallel_fraction']:.2f} | "
+        lines.append(f"| {LABELS[s]} | {hours(v['wall_seconds_as_measured'])} | "
+                     f"{hours(v['cpu_seconds'])} | {v['parallel_fraction']:.2f} | "
                      f"{hours(v[f'seconds_{CORES[0]}_cores'])} | {hours(v[f'seconds_{CORES[1]}_cores'])} | "
-                     f"{v['peak_mb'] / 1024:.1f} GiB |")
+                     f"{hours(v[f'seconds_{CORES[1]}_cores_ideal'])} | {v['peak_mb'] / 1024:.1f} GiB |")
     disk = nat.get("disk_mb", {})
-    lines += ["", f"Disk: the 4-year Parquet extract about {disk.get('extract_mb', 0) / 1024:.1f} GiB, "
-              f"the database after ingest and a 36-month backfill about "
-              f"{disk.get('db_mb', 0) / 1024:.1f} GiB; DuckDB may spill as much again to its temp "
-              "directory when the memory limit (`AOS_MEMORY_LIMIT`, default 6GB) is reached.", ""]
+    lines += ["", f"Disk: the 4-year Parquet extract about {disk.get('extract_mb', 0) / 1024:.1f} GiB "
+              f"and the database after ingest and a 36-month backfill about "
+              f"{disk.get('db_mb', 0) / 1024:.1f} GiB; DuckDB spills to its temp directory when a "
+              "step needs more than its memory limit (ingest: `AOS_MEMORY_LIMIT`, default 6GB; "
+              "other steps: DuckDB's default, 80 % of RAM), which takes up to that much again.", ""]
+    lines += ["## Where one machine stops being enough", ""]
     monthly = [s for s in ("ingest", "one_month") if s in steps]
-    month_s = {c: sum(steps[s][f"seconds_{c}_cores"] for s in monthly) for c in CORES}
+    if len(monthly) == 2:
+        m = {c: sum(steps[s][f"seconds_{c}_cores"] for s in monthly) for c in CORES}
+        work_fit = [fit[s]["cpu_seconds"] for s in monthly]
+        night = 8 * 3600
+        # patients (M) at which the monthly job's work on 16 cores (Amdahl) takes one night
+        per_m = sum(f["slope"] * ((1 - steps[s]["parallel_fraction"]) +
+                                  steps[s]["parallel_fraction"] / CORES[1])
+                    for f, s in zip(work_fit, monthly))
+        limit = night / per_m if per_m > 0 else float("inf")
+        lines += [f"The monthly job (ingest of the new extract, then one month's cohort) needs about "
+                  f"{hours(m[CORES[0]])} on {CORES[0]} cores and {hours(m[CORES[1]])} on "
+                  f"{CORES[1]} cores at national size. By the same fits it would take one night "
+                  f"(8 h) on {CORES[1]} cores at about {limit:,.0f} M patients."]
+    if "backfill" in steps:
+        b = steps["backfill"]
+        lines += [f"A 36-month backfill (a new rules version, or a rebuilt database) needs "
+                  f"{hours(b[f'seconds_{CORES[1]}_cores'])} on {CORES[1]} cores "
+                  f"({hours(b[f'seconds_{CORES[1]}_cores_ideal'])} ideally)."]
     peak = max(v["peak_mb"] for v in steps.values()) / 1024
-    lines += ["## Where one machine stops being enough", "",
-              f"The monthly job (ingest of the new extract plus one month's cohort) at national "
-              f"size: about {hours(month_s[CORES[0]])} on {CORES[0]} cores and "
-              f"{hours(month_s[CORES[1]])} on {CORES[1]} cores; the 36-month backfill "
-              f"{hours(steps.get('backfill', {}).get(f'seconds_{CORES[1]}_cores', 0))} on "
-              f"{CORES[1]} cores. The largest peak, about {peak:.0f} GiB, "
-              + ("fits a common 64 GiB server" if peak < 48 else "needs a large-memory server")
-              + "; DuckDB spills beyond its memory limit instead of failing, so memory sets speed "
-              "rather than feasibility."]
-    if "one_month" in fit and "ingest" in fit:
-        day = 8 * 3600  # a monthly job should finish overnight
-        lines += ["", "Patients at which, on 2 cores as measured, a step would take longer than one "
-                  "night (8 h): " + "; ".join(
-                      f"{LABELS[s]} {patients_at(fit[s]['seconds'], day):,.0f} M"
-                      for s in ("ingest", "one_month", "backfill") if s in fit) + ". "
-                  "One machine therefore stops being enough only when a single region-of-regions "
-                  "database must be rebuilt from scratch in hours (backfill), not for the monthly "
-                  "job; beyond that, the natural split is one database per region (the extracts "
-                  "are per region), run in parallel on separate machines, with only the releasable "
-                  "aggregates combined nationally."]
-    return lines + [""]
+    lines += [f"The largest peak, about {peak:.0f} GiB without a limit, "
+              + ("fits in a common 64 GiB server" if peak < 48 else
+                 "exceeds a common 64 GiB server, so DuckDB spills to disk at national size "
+                 "(slower, not failing)") + ".", "",
+              "So one machine with 16 cores, 64 GiB and a fast local disk of a few times the "
+              "database size is enough while the numbers above stay within a night; it stops "
+              "being enough when the monthly job no longer does (the patient count above), or "
+              "when spilling makes it slower than the fits say. Beyond that the natural split "
+              "is by region: extracts already come per region, the cohort is per patient, and "
+              "only the releasable aggregates need combining nationally.", ""]
+    return lines
 
 
 TEMPLATE_HEAD = """# Performance and scaling
@@ -496,9 +577,8 @@ its process tree, sampled every 0.1 s.
 with `aos synth`, and the one-month set-up keeps a copy cut at {cut} beside each. A size already
 measured with the same code version (the last commit of `pipeline/`, `sql/`) is skipped;
 `AOS_BENCH_FORCE=1` measures again. Results are saved after each size, so an interrupted run
-keeps what it measured. On 2 shared cores the whole curve (0.25-3 M) takes about an hour and a
-half with today's code (see the per-size totals in `scaling.json`, `total_seconds`);
-`AOS_BENCH_WORK` chooses where the temporary databases go (up to a few GiB at 3 M).
+keeps what it measured. How long the curve takes is under Results. `AOS_BENCH_WORK` chooses where the temporary databases go
+(a few GiB at 3 M); `AOS_BENCH_ONE_CORE_AT` the size also run pinned to one core.
 """
 
 
@@ -522,13 +602,18 @@ def main() -> dict | None:
         save(doc)
         plot(doc)
         print(f"scaling {n:,}: saved to {RESULTS} ({run['total_seconds']} s in all)", flush=True)
+        write_doc(doc)
     return doc
+
+
+def write_doc(doc: dict) -> None:
+    DOC.write_text(render(doc))
+    print(f"wrote {DOC}", flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--doc"]:
-        DOC.write_text(render(load()))
-        print(f"wrote {DOC}")
+        write_doc(load())
     elif sys.argv[1:] == ["--plot"]:
         plot(load())
         print(f"wrote {PLOT}")

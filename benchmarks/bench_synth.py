@@ -20,7 +20,7 @@ def _run(out: Path, patients: int, extra: list[str]) -> dict:
     cmd = [sys.executable, "-m", "pipeline.synth", "--patients", str(patients), "--from", "2022-01",
            "--to", "2025-12", "--seed", "1", "--out", str(out), *extra]
     print("bench_synth:", " ".join(cmd[1:]), flush=True)
-    wall, peak, _ = run_measured(cmd, capture=False)
+    wall, peak, _, _ = run_measured(cmd, capture=False)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20, 1),
             "output_mb": round(size / 2**20, 1)}

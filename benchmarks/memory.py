@@ -40,13 +40,14 @@ def rss_tree(proc: psutil.Process) -> int:
 
 
 def run_measured(cmd: list[str], capture: bool = True, every: float = 0.1,
-                 **popen) -> tuple[float, int, str]:
-    """Run cmd as a child; return (wall seconds, peak RSS of its process tree in bytes, stdout).
-
-    stdout is captured only with capture=True. Raises RuntimeError with the end of stderr when
-    the child fails."""
+                 **popen) -> tuple[float, int, str, float]:
+    """Run cmd as a child; return (wall seconds, peak RSS of its process tree in bytes, stdout,
+    CPU seconds of the tree). stdout is captured only with capture=True. Raises RuntimeError
+    with the end of stderr when the child fails."""
+    import resource
     import subprocess
     pipe = subprocess.PIPE
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=pipe if capture else None, stderr=pipe, text=True, **popen)
     texts: dict[str, str] = {}
@@ -59,9 +60,11 @@ def run_measured(cmd: list[str], capture: bool = True, every: float = 0.1,
         peak = max(peak, rss_tree(proc))
         time.sleep(every)
     wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     for r in readers:
         r.join()
     if child.returncode != 0:
         tail = texts.get("err", "")[-2000:]
         raise RuntimeError(f"{' '.join(cmd[:3])} ... exited with {child.returncode}:\n{tail}")
-    return wall, peak, texts.get("out", "")
+    return wall, peak, texts.get("out", ""), cpu

@@ -12,13 +12,14 @@ M = 1_000_000
 
 def made_up_run(n: int, seconds_per_m: dict, version: str = "abc1234", one_core: dict | None = None,
                 power: float = 1.0) -> dict:
-    """A run as measure_size records it; step s takes seconds_per_m[s] * (n/1e6)^power."""
-    steps = {s: {"seconds": seconds_per_m[s] * (n / M) ** power, "peak_mb": 500 + 1000 * n // M}
-             for s in bs.STEPS}
+    """A run as measure_size records it; step s takes seconds_per_m[s] * (n/1e6)^power of wall
+    time and 1.5 times that of CPU time."""
+    steps = {s: {"seconds": seconds_per_m[s] * (n / M) ** power, "peak_mb": 500 + 1000 * n // M,
+                 "cpu_seconds": 1.5 * seconds_per_m[s] * (n / M) ** power} for s in bs.STEPS}
     return {"patients": n, "measured_at": "2026-01-02T03:04:05+00:00", "load_avg_1min_end": 1.5,
             "machine": {"cores": 2, "ram_gb": 16.0, "duckdb": "9.9.9", "python": "3.11.0",
                         "platform": "test", "git_head": "abc1234", "code_version": version},
-            "steps": steps, "one_core": one_core or {}, "setup": {},
+            "steps": steps, "one_core": one_core or {}, "setup": {}, "total_seconds": 10 + 100 * n / M,
             "disk": {"extract_mb": 150.0 * n / M, "db_mb": 900.0 * n / M},
             "ratio_to_raw_scan": {s: round(v["seconds"] / steps["raw_scan"]["seconds"], 1)
                                   for s, v in steps.items()}}
@@ -46,8 +47,8 @@ def test_parallel_fraction_and_amdahl():
     assert bs.parallel_fraction(10, 12, 2) == 0  # slower on more cores: clamped
     p = bs.parallel_fraction(10, 6, 2)
     assert p == pytest.approx(0.8)
-    assert bs.amdahl(6, 2, p, 1) == pytest.approx(10)
-    assert bs.amdahl(6, 2, p, 16) == pytest.approx(10 * (0.2 + 0.8 / 16))
+    assert bs.on_cores(10, p, 2) == pytest.approx(6)
+    assert bs.on_cores(10, p, 16) == pytest.approx(10 * (0.2 + 0.8 / 16))
 
 
 def test_sizes_from_environment(monkeypatch):
@@ -61,29 +62,28 @@ def test_sizes_from_environment(monkeypatch):
 
 
 def test_save_fits_extrapolates_and_skips_measured_sizes(tmp_path):
-    one_core = {"raw_scan": {"seconds": 0.5, "peak_mb": 1}, "ingest": {"seconds": 10, "peak_mb": 1},
-                "backfill": {"seconds": 16, "peak_mb": 1}}  # backfill: 16 s on 1 core, 10 s on 2
+    one_core = {"raw_scan": {"seconds": 0.5, "peak_mb": 1}, "ingest": {"seconds": 10, "peak_mb": 1}}
     runs = {str(n): made_up_run(n, PER_M, one_core=one_core if n == 250_000 else None)
             for n in (250_000, 1_000_000, 2_000_000)}
-    runs["250000"]["steps"]["backfill"]["seconds"] = 10.0
-    runs["250000"]["steps"]["ingest"]["seconds"] = 5.0  # 10 s on 1 core: p = 1
+    runs["250000"]["steps"]["ingest"]["seconds"] = 5.0  # 10 s pinned to 1 core: p = 1
     path = tmp_path / "scaling.json"
     bs.save({"runs": runs}, path)
     doc = bs.load(path)
     assert doc["fit"]["evaluate"]["seconds"]["slope"] == pytest.approx(60)
+    assert doc["fit"]["evaluate"]["cpu_seconds"]["slope"] == pytest.approx(90)
     assert doc["fit"]["db_mb"]["slope"] == pytest.approx(900)
     nat = doc["national"]
     assert nat["disk_mb"]["db_mb"] == pytest.approx(900 * 10.5, abs=1)
+    # CPU 1.5 x wall on 2 cores: p = 2 (1 - 1/1.5); the pinned run shows more for ingest
+    assert nat["steps"]["evaluate"]["parallel_fraction"] == pytest.approx(2 / 3, abs=0.01)
     assert nat["steps"]["ingest"]["parallel_fraction"] == 1.0
-    backfill_p = bs.parallel_fraction(16, 10, 2)
-    assert nat["steps"]["backfill"]["parallel_fraction"] == pytest.approx(backfill_p, abs=0.01)
-    assert nat["steps"]["evaluate"]["parallel_fraction"] == pytest.approx(backfill_p, abs=0.01)
     ev = nat["steps"]["evaluate"]
-    assert ev["seconds_2_cores"] == pytest.approx(bs.predict(doc["fit"]["evaluate"]["seconds"], 10.5),
-                                                  rel=1e-3)
-    assert ev["seconds_16_cores"] < ev["seconds_2_cores"]
-    assert nat["steps"]["ingest"]["seconds_16_cores"] == pytest.approx(
-        nat["steps"]["ingest"]["seconds_2_cores"] / 8, rel=1e-2)
+    work = 90 * 10.5
+    assert ev["cpu_seconds"] == pytest.approx(work, rel=1e-3)
+    assert ev["seconds_2_cores"] == pytest.approx(work / 1.5, rel=1e-3)  # as measured on 2 cores
+    assert ev["seconds_16_cores"] == pytest.approx(work * (1 / 3 + 2 / 3 / 16), rel=1e-3)
+    assert ev["seconds_16_cores_ideal"] == pytest.approx(work / 16, rel=1e-3)
+    assert ev["wall_seconds_as_measured"] == pytest.approx(60 * 10.5, rel=1e-3)
 
     assert not bs.should_measure(doc, 1_000_000, "abc1234", force=False)
     assert bs.should_measure(doc, 1_000_000, "abc1234", force=True)
@@ -101,6 +101,8 @@ def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
     growth = {line.split("|")[1].strip(): line for line in text.splitlines() if "| linear |" in line}
     assert set(growth) == {bs.LABELS[s] for s in bs.STEPS}
     assert "10.5 M patients" in text
+    # the whole default curve, from a linear fit of the per-size totals: sum of 10 + 100 n
+    assert f"about {(10 * len(bs.SIZES) + 100 * sum(bs.SIZES) / M) / 60:.1f} min" in text
     square = {str(n): made_up_run(n, PER_M, power=2) for n in (250_000, 500_000, 1_000_000)}
     text2 = bs.render({"runs": square, "fit": bs.fits(square), "national": {}})
     assert text2.count("| super-linear |") == len(bs.STEPS)

@@ -399,6 +399,23 @@ def step_table(runs: dict, ns: list[int], key: str) -> list[str]:
     return rows
 
 
+TARGETS = {"ingest": 10, "one_month": 1, "backfill": 10}  # × one raw scan, issue 14
+
+
+def targets(runs: dict, ns: list[int]) -> list[str]:
+    """The issue-14 targets against the ratios at 1 M patients (or the largest size below)."""
+    n = max([m for m in ns if m <= 1_000_000] or ns[:1])
+    st = runs[str(n)]["steps"]
+    cells = []
+    for s, limit in TARGETS.items():
+        if s in st:
+            cpu = (f", CPU {st[s]['cpu_seconds'] / st['raw_scan']['cpu_seconds']:.0f}×"
+                   if st[s].get("cpu_seconds") and st["raw_scan"].get("cpu_seconds") else "")
+            cells.append(f"{LABELS[s]} {st[s]['seconds'] / st['raw_scan']['seconds']:.0f}× one raw "
+                         f"scan{cpu} (target ≤ {limit}×)")
+    return [f"Against the targets of issue 14, at {n:,} patients: " + "; ".join(cells) + ".", ""]
+
+
 def render(doc: dict) -> str:
     """docs/performance.md from scaling.json: every number below comes from `doc`."""
     runs, fit, nat = doc["runs"], doc.get("fit", {}), doc.get("national", {})
@@ -441,6 +458,7 @@ def render(doc: dict) -> str:
         lines.append(f"| {n:,} | " + " | ".join(cells) +
                      f" | {r['disk']['extract_mb']:,.0f} | {r['disk'].get('db_mb', 0):,.0f} |")
     lines += ["", "![time and peak memory versus patients](../benchmarks/results/scaling.png)", ""]
+    lines += targets(runs, ns)
     if not fit:
         return "\n".join(lines + ["Fits need two sizes or more.", ""])
     lines += ["## Growth", "", "Least-squares fits over the measured sizes, n in millions of "

@@ -101,6 +101,7 @@ def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
     growth = {line.split("|")[1].strip(): line for line in text.splitlines() if "| linear |" in line}
     assert set(growth) == {bs.LABELS[s] for s in bs.STEPS}
     assert "10.5 M patients" in text
+    assert "at 1,000,000 patients: aos ingest 10× one raw scan, CPU 10× (target ≤ 10×)" in text
     # the whole default curve, from a linear fit of the per-size totals: sum of 10 + 100 n
     assert f"about {(10 * len(bs.SIZES) + 100 * sum(bs.SIZES) / M) / 60:.1f} min" in text
     square = {str(n): made_up_run(n, PER_M, power=2) for n in (250_000, 500_000, 1_000_000)}

@@ -16,8 +16,8 @@ pinned to one core (`taskset -c 0`) to estimate how the steps use more cores.
 Each size is saved to benchmarks/results/scaling.json as soon as it is measured; a size already
 measured with the same pipeline code is skipped unless AOS_BENCH_FORCE=1. The plot is
 benchmarks/results/scaling.png, and docs/performance.md is rewritten from scaling.json (fits and
-the national extrapolation); `python -m benchmarks.bench_scaling --doc` rewrites only the doc,
-`--plot` only the plot.
+the national extrapolation); `python -m benchmarks.bench_scaling --doc` refits scaling.json
+and rewrites the doc, `--plot` rewrites the plot.
 """
 from __future__ import annotations
 
@@ -63,14 +63,19 @@ def sizes() -> list[int]:
     return sorted({int(float(s)) for s in raw.split(",") if s.strip()})
 
 
-def code_version() -> str:
-    """The last commit that changed the measured code, '+dirty' when it has uncommitted edits."""
+def code_version() -> tuple[str, str]:
+    """(last commit that changed the measured code, hash of that code's tree at HEAD), the
+    latter with '+dirty' when it has uncommitted edits; the tree hash decides re-measuring."""
     git = ["git", "-C", str(REPO)]
-    commit = subprocess.run([*git, "log", "-1", "--format=%h", "--", *CODE_PATHS],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    dirty = subprocess.run([*git, "status", "--porcelain", "--", *CODE_PATHS],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    return commit + ("+dirty" if dirty else "")
+
+    def out(*args: str) -> str:
+        return subprocess.run([*git, *args], capture_output=True, text=True, check=True).stdout
+
+    commit = out("log", "-1", "--format=%h", "--", *CODE_PATHS).strip()
+    tree = subprocess.run(["git", "hash-object", "--stdin"], input=out("ls-tree", "HEAD", "--", *CODE_PATHS),
+                          capture_output=True, text=True, check=True).stdout.strip()[:10]
+    dirty = out("status", "--porcelain", "--", *CODE_PATHS).strip()
+    return commit, tree + ("+dirty" if dirty else "")
 
 
 def machine() -> dict:
@@ -79,16 +84,17 @@ def machine() -> dict:
                           capture_output=True, text=True, check=True).stdout.strip()
     return {"cores": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "duckdb": duckdb.__version__, "python": platform.python_version(),
-            "platform": platform.platform(), "git_head": head, "code_version": code_version()}
+            "platform": platform.platform(), "git_head": head,
+            **dict(zip(("code_version", "code_tree"), code_version()))}
 
 
 def load(path: Path = RESULTS) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"runs": {}}
 
 
-def should_measure(doc: dict, n: int, version: str, force: bool) -> bool:
+def should_measure(doc: dict, n: int, tree: str, force: bool) -> bool:
     run = doc.get("runs", {}).get(str(n))
-    return force or not run or run.get("machine", {}).get("code_version") != version \
+    return force or not run or run.get("machine", {}).get("code_tree") != tree \
         or not all(s in run.get("steps", {}) for s in STEPS)
 
 
@@ -549,8 +555,10 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
     peak = max(v["peak_mb"] for v in steps.values()) / 1024
     lines += [f"The largest peak, about {peak:.0f} GiB without a limit, "
               + ("fits in a common 64 GiB server" if peak < 48 else
-                 "exceeds a common 64 GiB server, so DuckDB spills to disk at national size "
-                 "(slower, not failing)") + ".", "",
+                 "is more than a common 64 GiB server holds, so at national size DuckDB must "
+                 "spill to its temp directory within its memory limit (issue 14 point 4 checks "
+                 "that it then still succeeds), which makes the step slower than the fits say")
+              + ".", "",
               "So one machine with 16 cores, 64 GiB and a fast local disk of a few times the "
               "database size is enough while the numbers above stay within a night; it stops "
               "being enough when the monthly job no longer does (the patient count above), or "
@@ -593,7 +601,7 @@ its process tree, sampled every 0.1 s.
 `AOS_BENCH_CACHE` (default `/tmp/aos-bench-cache`) holds the extracts
 (`synth-<n>-202201-202512-seed1`); generating them takes about 25 s per million patients
 with `aos synth`, and the one-month set-up keeps a copy cut at {cut} beside each. A size already
-measured with the same code version (the last commit of `pipeline/`, `sql/`) is skipped;
+measured with the same code (the tree of `pipeline/`, `sql/` and the dependencies) is skipped;
 `AOS_BENCH_FORCE=1` measures again. Results are saved after each size, so an interrupted run
 keeps what it measured. How long the curve takes is under Results. `AOS_BENCH_WORK` chooses where the temporary databases go
 (a few GiB at 3 M); `AOS_BENCH_ONE_CORE_AT` the size also run pinned to one core.
@@ -606,10 +614,10 @@ def main() -> dict | None:
         print("bench_scaling: skipped (AOS_BENCH_SIZES=none)", flush=True)
         return None
     doc = load()
-    version, force = code_version(), os.environ.get("AOS_BENCH_FORCE") == "1"
+    (version, tree), force = code_version(), os.environ.get("AOS_BENCH_FORCE") == "1"
     one_core_at = int(os.environ.get("AOS_BENCH_ONE_CORE_AT", min(todo)))
     for n in todo:
-        if not should_measure(doc, n, version, force):
+        if not should_measure(doc, n, tree, force):
             print(f"scaling {n:,}: already measured with code {version}, skipped", flush=True)
             continue
         t0 = time.perf_counter()
@@ -630,8 +638,9 @@ def write_doc(doc: dict) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--doc"]:
-        write_doc(load())
+    if sys.argv[1:] == ["--doc"]:  # fits again from the runs, so JSON and doc agree
+        save(doc := load())
+        write_doc(doc)
     elif sys.argv[1:] == ["--plot"]:
         plot(load())
         print(f"wrote {PLOT}")

@@ -18,7 +18,8 @@ def made_up_run(n: int, seconds_per_m: dict, version: str = "abc1234", one_core:
                  "cpu_seconds": 1.5 * seconds_per_m[s] * (n / M) ** power} for s in bs.STEPS}
     return {"patients": n, "measured_at": "2026-01-02T03:04:05+00:00", "load_avg_1min_end": 1.5,
             "machine": {"cores": 2, "ram_gb": 16.0, "duckdb": "9.9.9", "python": "3.11.0",
-                        "platform": "test", "git_head": "abc1234", "code_version": version},
+                        "platform": "test", "git_head": "abc1234", "code_version": version,
+                        "code_tree": "tree-" + version},
             "steps": steps, "one_core": one_core or {}, "setup": {}, "total_seconds": 10 + 100 * n / M,
             "disk": {"extract_mb": 150.0 * n / M, "db_mb": 900.0 * n / M},
             "ratio_to_raw_scan": {s: round(v["seconds"] / steps["raw_scan"]["seconds"], 1)
@@ -85,12 +86,12 @@ def test_save_fits_extrapolates_and_skips_measured_sizes(tmp_path):
     assert ev["seconds_16_cores_ideal"] == pytest.approx(work / 16, rel=1e-3)
     assert ev["wall_seconds_as_measured"] == pytest.approx(60 * 10.5, rel=1e-3)
 
-    assert not bs.should_measure(doc, 1_000_000, "abc1234", force=False)
-    assert bs.should_measure(doc, 1_000_000, "abc1234", force=True)
-    assert bs.should_measure(doc, 1_000_000, "def5678", force=False)
-    assert bs.should_measure(doc, 3_000_000, "abc1234", force=False)
+    assert not bs.should_measure(doc, 1_000_000, "tree-abc1234", force=False)
+    assert bs.should_measure(doc, 1_000_000, "tree-abc1234", force=True)
+    assert bs.should_measure(doc, 1_000_000, "tree-def5678", force=False)
+    assert bs.should_measure(doc, 3_000_000, "tree-abc1234", force=False)
     del doc["runs"]["2000000"]["steps"]["evaluate"]  # a partial size is measured again
-    assert bs.should_measure(doc, 2_000_000, "abc1234", force=False)
+    assert bs.should_measure(doc, 2_000_000, "tree-abc1234", force=False)
 
 
 def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
@@ -147,4 +148,5 @@ def test_cut_extract_keeps_what_was_known_at_the_cut(tmp_path):
     assert 'extract_date = "2025-11-30"' in toml and 'data_complete_until = "2025-11-30"' in toml
     assert 'cancer_register_complete_until = "2025-06-30"' in toml and 'region = "R"' in toml
     assert bs.cut_extract(src, "2025-11-30") == out  # cached
-    assert json.loads(json.dumps(bs.machine()))["cores"] >= 1
+    facts = json.loads(json.dumps(bs.machine()))
+    assert facts["cores"] >= 1 and facts["code_tree"].split("+")[0] == bs.code_version()[1].split("+")[0]

@@ -526,6 +526,13 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
                      f"{hours(v['cpu_seconds'])} | {v['parallel_fraction']:.2f} | "
                      f"{hours(v[f'seconds_{CORES[0]}_cores'])} | {hours(v[f'seconds_{CORES[1]}_cores'])} | "
                      f"{hours(v[f'seconds_{CORES[1]}_cores_ideal'])} | {v['peak_mb'] / 1024:.1f} GiB |")
+    last = runs[str(max(map(int, runs)))]["steps"]  # 6GB limit + Python: 5.4-7.5 GiB
+    capped = [LABELS[s] for s in steps if s in last and 5400 <= last[s]["peak_mb"] <= 7500]
+    if capped:
+        lines += ["", f"{', '.join(capped)} already peak at DuckDB's memory limit (6GB) plus "
+                  "Python at the largest size measured: their memory stops growing there and the "
+                  "spill grows instead, so their extrapolated memory is what they would hold "
+                  "without the limit."]
     disk = nat.get("disk_mb", {})
     lines += ["", f"Disk: the 4-year Parquet extract about {disk.get('extract_mb', 0) / 1024:.1f} GiB "
               f"and the database after ingest and a 36-month backfill about "

@@ -606,12 +606,13 @@ its process tree, sampled every 0.1 s.
     .venv/bin/python -m benchmarks.bench_scaling --doc   # rewrite this page from scaling.json
 
 `AOS_BENCH_CACHE` (default `/tmp/aos-bench-cache`) holds the extracts
-(`synth-<n>-202201-202512-seed1`); generating them takes about 25 s per million patients
-with `aos synth`, and the one-month set-up keeps a copy cut at {cut} beside each. A size already
-measured with the same code (the tree of `pipeline/`, `sql/` and the dependencies) is skipped;
+(`synth-<n>-202201-202512-seed1`, about half a minute per million patients with `aos synth`)
+and, beside each, the copy cut at {cut} for the one-month set-up. A size already measured
+with the same code (the tree of `pipeline/`, `sql/` and the dependency files) is skipped;
 `AOS_BENCH_FORCE=1` measures again. Results are saved after each size, so an interrupted run
-keeps what it measured. How long the curve takes is under Results. `AOS_BENCH_WORK` chooses where the temporary databases go
-(a few GiB at 3 M); `AOS_BENCH_ONE_CORE_AT` the size also run pinned to one core.
+keeps what it measured. How long the curve takes is under Results. `AOS_BENCH_WORK` chooses
+where the temporary databases go (a few GiB at 3 M); `AOS_BENCH_ONE_CORE_AT` the size also
+run pinned to one core (default: the smallest).
 """
 
 

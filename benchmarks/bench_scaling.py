@@ -516,14 +516,14 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
              "machine lower both estimates, so the Amdahl column is cautious; the ideal column "
              "(work / c, p = 1) is the bound DuckDB approaches on large scans when memory "
              "bandwidth and disk keep up. Peak memory is the linear extrapolation, i.e. what the "
-             "step would hold without a memory limit. \"Wall time here\" extrapolates the wall "
-             "times measured on this shared machine.", "",
+             "step would hold without a memory limit. (Wall times, measured under a load that "
+             "changed between sizes, are not extrapolated here; scaling.json has them as "
+             "`wall_seconds_as_measured`.)", "",
              *busy_note(doc["runs"]),
-             f"| step | wall time here | CPU work | p | {CORES[0]} cores | {CORES[1]} cores | "
-             f"{CORES[1]} cores, ideal | peak memory |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             f"| step | CPU work | p | {CORES[0]} cores | {CORES[1]} cores | "
+             f"{CORES[1]} cores, ideal | peak memory |", "|---|---:|---:|---:|---:|---:|---:|"]
     for s, v in steps.items():
-        lines.append(f"| {LABELS[s]} | {hours(v['wall_seconds_as_measured'])} | "
-                     f"{hours(v['cpu_seconds'])} | {v['parallel_fraction']:.2f} | "
+        lines.append(f"| {LABELS[s]} | {hours(v['cpu_seconds'])} | {v['parallel_fraction']:.2f} | "
                      f"{hours(v[f'seconds_{CORES[0]}_cores'])} | {hours(v[f'seconds_{CORES[1]}_cores'])} | "
                      f"{hours(v[f'seconds_{CORES[1]}_cores_ideal'])} | {v['peak_mb'] / 1024:.1f} GiB |")
     last = runs[str(max(map(int, runs)))]["steps"]  # 6GB limit + Python: 5.4-7.5 GiB
@@ -543,6 +543,7 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
     monthly = [s for s in ("ingest", "one_month") if s in steps]
     if len(monthly) == 2:
         m = {c: sum(steps[s][f"seconds_{c}_cores"] for s in monthly) for c in CORES}
+        ideal = sum(steps[s][f"seconds_{CORES[1]}_cores_ideal"] for s in monthly)
         work_fit = [fit[s]["cpu_seconds"] for s in monthly]
         night = 8 * 3600
         # patients (M) at which the monthly job's work on 16 cores (Amdahl) takes one night
@@ -552,7 +553,7 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
         limit = night / per_m if per_m > 0 else float("inf")
         lines += [f"The monthly job (ingest of the new extract, then one month's cohort) needs about "
                   f"{hours(m[CORES[0]])} on {CORES[0]} cores and {hours(m[CORES[1]])} on "
-                  f"{CORES[1]} cores at national size. By the same fits it would take one night "
+                  f"{CORES[1]} cores at national size ({hours(ideal)} ideally). By the same fits it would take one night "
                   f"(8 h) on {CORES[1]} cores at about {limit:,.0f} M patients."]
     if "backfill" in steps:
         b = steps["backfill"]

@@ -24,6 +24,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2
 
+# make bench: every benchmark, the scaling curve (0.25-3 M patients, ~3 h on 2 shared cores) last;
+# AOS_BENCH_SIZES=none skips it, AOS_BENCH_SIZES=250000,500000 limits it (docs/performance.md).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 

@@ -38,18 +38,18 @@ def scale() -> float:
 
 
 def extract(n: int) -> Path:
-    """The synthetic extract for n patients, generated once per size (in a subprocess)."""
+    """The synthetic extract for n patients, generated once per size with `aos synth`."""
     out = CACHE / f"synth-{n}-{FROM[0]}{FROM[1]:02d}-{TO[0]}{TO[1]:02d}-seed1"
     if (out / "extract.toml").exists():
         print(f"  using cached extract {out}", flush=True)
         return out
     shutil.rmtree(out, ignore_errors=True)
     CACHE.mkdir(parents=True, exist_ok=True)
-    code = ("from pathlib import Path; from pipeline.synth import Options, run; "
-            f"run(Options(patients={n}, month_from={FROM}, month_to={TO}, "
-            f"out=Path({str(out)!r}), seed=1, fmt='parquet', progress=True))")
+    cmd = [str(Path(sys.executable).with_name("aos")), "synth", "--patients", str(n),
+           "--from", f"{FROM[0]}-{FROM[1]:02d}", "--to", f"{TO[0]}-{TO[1]:02d}", "--seed", "1",
+           "--format", "parquet", "--out", str(out), "--quiet"]
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run(cmd, check=True)
     print(f"  generated {out} in {time.perf_counter() - t0:.0f} s", flush=True)
     return out
 

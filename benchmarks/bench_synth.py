@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import psutil
+from benchmarks.memory import run_measured
 
 FULL_PATIENTS = 1_000_000
-
-
-def _rss_tree(proc: psutil.Process) -> int:
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
 
 
 def _run(out: Path, patients: int, extra: list[str]) -> dict:
@@ -32,16 +20,7 @@ def _run(out: Path, patients: int, extra: list[str]) -> dict:
     cmd = [sys.executable, "-m", "pipeline.synth", "--patients", str(patients), "--from", "2022-01",
            "--to", "2025-12", "--seed", "1", "--out", str(out), *extra]
     print("bench_synth:", " ".join(cmd[1:]), flush=True)
-    t0 = time.perf_counter()
-    child = subprocess.Popen(cmd)
-    proc = psutil.Process(child.pid)
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, _rss_tree(proc))
-        time.sleep(0.1)
-    wall = time.perf_counter() - t0
-    if child.returncode != 0:
-        raise RuntimeError(f"aos synth failed with exit code {child.returncode}")
+    wall, peak, _, _ = run_measured(cmd, capture=False)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"wall_s": round(wall, 1), "peak_rss_mb": round(peak / 2**20, 1),
             "output_mb": round(size / 2**20, 1)}

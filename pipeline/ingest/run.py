@@ -2,6 +2,7 @@
 `ingest_into` does the same inside a caller's transaction (`aos run`)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -133,11 +134,13 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         results[t.name].rows_read = staged.rows
         results[t.name].format = staged.detail
         clock = _lap(summary, f"read {t.name}", clock)
-        personnummer.check_staged(con, staged.stg, staged.columns, f.name)
-        clock = _lap(summary, f"personnummer check {t.name}", clock)
         parsed[t.name] = f"aos_p_{t.name}"
-        con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name), parsed[t.name]))
-        con.execute(f"DROP TABLE {staged.stg}")
+        with _reading(staged):
+            personnummer.check_staged(con, staged.stg, staged.columns, f.name, staged.types)
+            clock = _lap(summary, f"personnummer check {t.name}", clock)
+            con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name),
+                                            parsed[t.name], staged.types))
+        con.execute(f"DROP {'VIEW' if staged.view else 'TABLE'} {staged.stg}")
         _lap(summary, f"normalise {t.name}", clock)
     dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
     order = [n for n in LOAD_ORDER if n in parsed] + [n for n in parsed if n not in LOAD_ORDER]
@@ -161,6 +164,17 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     summary.quarantine_by_column = con.execute(
         "SELECT table_name, column_name, count(*) FROM quarantine WHERE extract_id = ? "
         "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 20", [eid]).fetchall()
+
+
+@contextlib.contextmanager
+def _reading(staged: read.Staged):
+    """A Parquet file read in place (a view) is read by the queries: its read errors refuse it."""
+    try:
+        yield
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        if not staged.view:
+            raise
+        raise DataRefused(f"{staged.source_file}: unreadable Parquet file ({type(exc).__name__})") from None
 
 
 def _lap(summary: IngestSummary, step: str, since: float) -> float:

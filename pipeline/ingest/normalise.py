@@ -151,7 +151,7 @@ def table_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[Co
                 c.value = "c.r_kind"
                 c.checks = [_missing("kind"), _bad("kind", "c.r_kind", f"is not one of {'/'.join(code_spellings()['obs_kind'])}")]
             if c.name == "value":
-                c.value = "round(c._num * c.r_mul / c.r_div, 6)"
+                c.value = "c._conv"
                 c.checks = [_missing("value"), _bad("value", "c._num", "is not a number", native),
                             *_impossible(c.value)]
             if c.name == "unit":
@@ -211,13 +211,15 @@ def _lab_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[Col
     def converted(expr: str) -> str:
         return f"CASE WHEN {conv} THEN round({expr} * c.r_mul / c.r_div, 6) ELSE {expr} END"
 
+    num = f"CASE WHEN {conv} THEN c._conv ELSE c._num END"
+
     cols = {c.name: column_sql(t, c, native) for c in t.columns
             if c.kind in ("id", "date", "text", "number") and not c.derived}
     cols["analyte"] = ColumnSQL("analyte", "coalesce(c.r_analyte, c.analyte)", [_missing("analyte")])
-    cols["value"] = ColumnSQL("value", converted("c._num"), [
+    cols["value"] = ColumnSQL("value", num, [
         _missing("value"),
         (f"{conv} AND c._num IS NULL", f"'value: ' || aos_q({_text('value', native)}) || ' is not a number'"),
-        *_impossible(f"round(c._num * c.r_mul / c.r_div, 6)")])
+        *_impossible("c._conv")])
     cols["unit"] = ColumnSQL("unit", f"CASE WHEN {conv} THEN c.r_canonical_unit ELSE coalesce(c.unit, '') END", [
         (f"{conv} AND c.unit IS NULL", "'unit: missing value for ' || c.r_analyte"),
         (f"{conv} AND NOT c.r_unit_known",
@@ -243,7 +245,9 @@ def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, ta
     cols, extra = table_sql(t, native_columns(t, types, value_maps))
     cleaned = cleaned_select(t, stg, staged, value_maps, types)
     if extra:
-        base = f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN " + extra.join(cleaned)
+        # `_conv`: the number in the canonical unit, computed once for the value and its limits
+        base = (f"SELECT c.*, round(c._num * c.r_mul / c.r_div, 6) AS _conv FROM ("
+                f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN {extra.join(cleaned)}) c")
     else:
         base = cleaned
     # computed values (not bare column references) are replaced by their alias in the checks

@@ -76,10 +76,13 @@ CREATE OR REPLACE TEMP MACRO aos_dbl_from_text(neg, a) AS
               THEN aos_dbl_layout(neg, rtrim(replace(a, '.', ''), '0'), length(split_part(a, '.', 1)) - 1)
          ELSE aos_dbl_layout(neg, rtrim(ltrim(split_part(a, '.', 2), '0'), '0'),
                              length(ltrim(split_part(a, '.', 2), '0')) - length(split_part(a, '.', 2)) - 1) END;
-CREATE OR REPLACE TEMP MACRO aos_double_text(v) AS
+CREATE OR REPLACE TEMP MACRO aos_double_text_layout(v) AS
     CASE WHEN isnan(v) THEN 'nan' WHEN NOT isfinite(v) THEN CAST(v AS VARCHAR)
-         WHEN abs(v) < 1e9 AND NOT contains(CAST(v AS VARCHAR), 'e')
-              THEN CASE WHEN suffix(CAST(v AS VARCHAR), '.0') THEN left(CAST(v AS VARCHAR), -2)
-                        ELSE CAST(v AS VARCHAR) END
          ELSE aos_dbl_from_text(CASE WHEN v < 0 OR CAST(v AS VARCHAR) = '-0.0' THEN '-' ELSE '' END,
                                 ltrim(CAST(v AS VARCHAR), '-')) END;
+-- Fast paths first (one cast each): whole numbers below 1e9, then other numbers in [1e-4, 1e9),
+-- which DuckDB writes in plain notation as pyarrow does.
+CREATE OR REPLACE TEMP MACRO aos_double_text(v) AS
+    CASE WHEN isfinite(v) AND v = trunc(v) AND abs(v) < 1e9 AND v <> 0 THEN CAST(CAST(v AS BIGINT) AS VARCHAR)
+         WHEN isfinite(v) AND abs(v) >= 1e-4 AND abs(v) < 1e9 THEN CAST(v AS VARCHAR)
+         ELSE aos_double_text_layout(v) END;

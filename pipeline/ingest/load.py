@@ -111,11 +111,15 @@ def _quarantine_duplicates(con, p: str, out: str, cols: list[str], head: str, ex
     and then the ones already quarantined (a late check) are left out."""
     key = ", ".join(ident(c) for c in cols)
     ok = f"(SELECT * FROM {p} WHERE _reason IS NULL)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE aos_dup_h AS SELECT _h FROM {ok} GROUP BY _h HAVING count(*) > 1")
+    if not con.execute("SELECT count(*) FROM aos_dup_h").fetchone()[0]:  # the usual case
+        con.execute("DROP TABLE aos_dup_h")
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE aos_dups AS SELECT _row, _first FROM ("
-        f" SELECT _row, min(_row) OVER (PARTITION BY {key}) AS _first FROM {ok}"
-        f" WHERE _h IN (SELECT _h FROM {ok} GROUP BY _h HAVING count(*) > 1))"
+        f" SELECT _row, min(_row) OVER (PARTITION BY {key}) AS _first FROM {ok} SEMI JOIN aos_dup_h USING (_h))"
         f" ANTI JOIN {out} USING (_row) WHERE _row <> _first")
+    con.execute("DROP TABLE aos_dup_h")
     con.execute(f"INSERT INTO quarantine SELECT {head}, _row, NULL, "
                 f"'exact duplicate of row ' || _first, {quote(extract_id)} FROM aos_dups")
     con.execute(f"INSERT INTO {out} SELECT _row, NULL, NULL FROM aos_dups")

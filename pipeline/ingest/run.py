@@ -202,8 +202,9 @@ def _reading(staged: read.Staged):
     """A Parquet file read in place (a view) is read by the queries: its read errors refuse it."""
     try:
         yield
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-        if not staged.view:
+    except duckdb.Error as exc:  # a bad page: IO / invalid input, or a bare Error (Thrift)
+        if not staged.view or not (type(exc) is duckdb.Error or isinstance(
+                exc, (duckdb.IOException, duckdb.InvalidInputException))):
             raise
         raise DataRefused(f"{staged.source_file}: unreadable Parquet file ({type(exc).__name__})") from None
 

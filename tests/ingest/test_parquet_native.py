@@ -126,3 +126,25 @@ def test_double_text_macro_is_pyarrows_text():
         "SELECT aos_double_text(v) FROM (SELECT unnest(?::DOUBLE[]) AS v, generate_subscripts(?::DOUBLE[], 1) AS i) "
         "ORDER BY i", [values, values]).fetchall()]
     assert got == pa.array(values, pa.float64()).cast(pa.string()).to_pylist()
+
+
+def test_parquet_with_corrupt_data_pages_is_refused(tmp_path):
+    """The footer opens (pyarrow), the pages do not (DuckDB reads them): refused, nothing loaded."""
+    tables = _tables()
+    n = 5000
+    tables["lab_results"] = pa.table({
+        "patient_id": ["p1"] * n, "sample_date": pa.array([D(2025, 2, 1)] * n, pa.date32()),
+        "analyte": [f"hb{i}" for i in range(n)], "value": pa.array([float(i) for i in range(n)]),
+        "unit": ["g/L"] * n})
+    x = _write(tmp_path / "x", tables, False)
+    path = x / "lab_results.parquet"
+    data = bytearray(path.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")
+    for i in range(8, len(data) - footer - 8, 7):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    pq.ParquetFile(path)  # still opens
+    db = tmp_path / "a.duckdb"
+    with pytest.raises(DataRefused, match="lab_results.parquet: unreadable Parquet file"):
+        ingest(x, db)
+    assert not db.exists()

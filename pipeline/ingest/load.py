@@ -60,72 +60,94 @@ def _has_orphan_check(t: schema.Table) -> bool:
 
 def finalise(con, t: schema.Table, p: str, res: FileResult, extract_id: str,
              extract_date: dt.date | None, today: dt.date) -> None:
-    """Quarantine, de-duplicate and load the parsed table `p` (dropped afterwards)."""
+    """Quarantine, de-duplicate and load the parsed table `p` (dropped afterwards). `p` is read
+    a few times but never changed: the rows not to load (quarantined) are collected in the small
+    TEMP table `aos_out` (`_row`) and the load is `p` anti-joined with it."""
     cols = [c.name for c in t.columns]
-    checks = late_checks(t, extract_date, today)
-    join = "LEFT JOIN patients pt ON pt.patient_id = p.patient_id" if _has_orphan_check(t) else ""
-    col_case = "CASE " + " ".join(f"WHEN {cond} THEN {quote(c)}" for c, cond, _ in checks) + " END"
-    reason_case = "CASE " + " ".join(f"WHEN {cond} THEN {r}" for _, cond, r in checks) + " END"
-    if checks:
-        con.execute(f"UPDATE {p} SET _err_col = x.col, _reason = x.reason FROM ("
-                    f"SELECT p._row, {col_case} AS col, {reason_case} AS reason FROM {p} p {join} "
-                    f"WHERE p._reason IS NULL) x WHERE {p}._row = x._row AND x.reason IS NOT NULL")
     head = f"{quote(t.name)}, {quote(res.source_file)}"
-    con.execute(f"INSERT INTO quarantine SELECT {head}, _row, _err_col, _reason, {quote(extract_id)} "
-                f"FROM {p} WHERE _reason IS NOT NULL")
-    con.execute(f"DELETE FROM {p} WHERE _reason IS NOT NULL")
-    _quarantine_duplicates(con, p, cols, head, extract_id)
+    out = "aos_out"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS {_problems_sql(t, p, extract_date, today)}")
+    con.execute(f"INSERT INTO quarantine SELECT {head}, _row, _err_col, _reason, {quote(extract_id)} FROM {out}")
+    _quarantine_duplicates(con, p, out, cols, head, extract_id)
+    keep = f"(SELECT * FROM {p} ANTI JOIN {out} USING (_row))"
     if t.key:
-        _quarantine_key_conflicts(con, p, t, head, extract_id)
+        _quarantine_key_conflicts(con, keep, out, t, head, extract_id)
     if t.name == "lab_results":
         res.unknown_analytes = dict(con.execute(
-            f"SELECT analyte, count(*) FROM {p} WHERE _unknown_analyte GROUP BY 1 ORDER BY 2 DESC, 1"
+            f"SELECT analyte, count(*) FROM {keep} WHERE _unknown_analyte GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall())
     if t.name == "patients":
-        res.unknown_sex = con.execute(f"SELECT count(*) FROM {p} WHERE sex IS NULL").fetchone()[0]
-    n_valid = con.execute(f"SELECT count(*) FROM {p}").fetchone()[0]
-    res.rows_loaded = _insert(con, p, t, cols)
+        res.unknown_sex = con.execute(f"SELECT count(*) FROM {keep} WHERE sex IS NULL").fetchone()[0]
+    n_valid = con.execute(f"SELECT (SELECT count(*) FROM {p}) - (SELECT count(*) FROM {out})").fetchone()[0]
+    res.rows_loaded = _insert(con, keep, t, cols)
     res.rows_already_present = n_valid - res.rows_loaded
     res.rows_quarantined = con.execute(
         "SELECT count(*) FROM quarantine WHERE extract_id = ? AND table_name = ? AND source_file = ?",
         [extract_id, t.name, res.source_file]).fetchone()[0]
     con.execute(f"DROP TABLE {p}")
+    con.execute(f"DROP TABLE {out}")
     if not res.reconciles:
         raise AssertionError(f"{res.source_file}: counts do not reconcile: {res}")
 
 
-def _quarantine_duplicates(con, p: str, cols: list[str], head: str, extract_id: str) -> None:
+def _problems_sql(t: schema.Table, p: str, extract_date: dt.date | None, today: dt.date) -> str:
+    """Rows of `p` with a problem (`_row, _err_col, _reason`): the parse's, else the first late
+    check's (one pass; the orphan check joins `patients`)."""
+    checks = late_checks(t, extract_date, today)
+    if not checks:
+        return f"SELECT _row, _err_col, _reason FROM {p} WHERE _reason IS NOT NULL"
+    join = "LEFT JOIN patients pt ON pt.patient_id = p.patient_id" if _has_orphan_check(t) else ""
+    col_case = "CASE " + " ".join(f"WHEN {cond} THEN {quote(c)}" for c, cond, _ in checks) + " END"
+    reason_case = "CASE " + " ".join(f"WHEN {cond} THEN {r}" for _, cond, r in checks) + " END"
+    late = " OR ".join(f"({cond})" for _, cond, _ in checks)
+    return (f"SELECT p._row, CASE WHEN p._reason IS NOT NULL THEN p._err_col ELSE {col_case} END AS _err_col, "
+            f"coalesce(p._reason, {reason_case}) AS _reason FROM {p} p {join} "
+            f"WHERE p._reason IS NOT NULL OR {late}")
+
+
+def _quarantine_duplicates(con, p: str, out: str, cols: list[str], head: str, extract_id: str) -> None:
+    """Exact duplicates among the rows without a problem; the first is kept. Rows with identical
+    content share their late-check outcome, so the groups are found among the rows that parsed
+    and then the ones already quarantined (a late check) are left out."""
     key = ", ".join(ident(c) for c in cols)
+    ok = f"(SELECT * FROM {p} WHERE _reason IS NULL)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE aos_dup_h AS SELECT _h FROM {ok} GROUP BY _h HAVING count(*) > 1")
+    if not con.execute("SELECT count(*) FROM aos_dup_h").fetchone()[0]:  # the usual case
+        con.execute("DROP TABLE aos_dup_h")
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE aos_dups AS SELECT _row, _first FROM ("
-        f" SELECT _row, min(_row) OVER (PARTITION BY {key}) AS _first FROM {p}"
-        f" WHERE _h IN (SELECT _h FROM {p} GROUP BY _h HAVING count(*) > 1))"
-        f" WHERE _row <> _first")
+        f" SELECT _row, min(_row) OVER (PARTITION BY {key}) AS _first FROM {ok} SEMI JOIN aos_dup_h USING (_h))"
+        f" ANTI JOIN {out} USING (_row) WHERE _row <> _first")
+    con.execute("DROP TABLE aos_dup_h")
     con.execute(f"INSERT INTO quarantine SELECT {head}, _row, NULL, "
                 f"'exact duplicate of row ' || _first, {quote(extract_id)} FROM aos_dups")
-    con.execute(f"DELETE FROM {p} WHERE _row IN (SELECT _row FROM aos_dups)")
+    con.execute(f"INSERT INTO {out} SELECT _row, NULL, NULL FROM aos_dups")
     con.execute("DROP TABLE aos_dups")
 
 
-def _quarantine_key_conflicts(con, p: str, t: schema.Table, head: str, extract_id: str) -> None:
+def _quarantine_key_conflicts(con, keep: str, out: str, t: schema.Table, head: str, extract_id: str) -> None:
     key = ", ".join(ident(c) for c in t.key)
     what = {"patients": "one patient"}.get(t.name, f"one {'/'.join(t.key)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE aos_conf AS SELECT {key}, count(*) AS n, "
-        f"string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) AS rows_ FROM {p} "
+        f"string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) AS rows_ FROM {keep} "
         f"GROUP BY {key} HAVING count(*) > 1")
     con.execute(
-        f"INSERT INTO quarantine SELECT {head}, v._row, {quote(t.key[0])}, "
-        f"{quote(t.key[0] + ': ')} || c.n || ' different rows for {what} in the file (rows ' || "
-        f"c.rows_ || ')', {quote(extract_id)} FROM {p} v JOIN aos_conf c USING ({key})")
-    con.execute(f"DELETE FROM {p} WHERE ({key}) IN (SELECT ({key}) FROM aos_conf)")
+        f"CREATE OR REPLACE TEMP TABLE aos_conf_rows AS SELECT v._row, {quote(t.key[0] + ': ')} || c.n || "
+        f"' different rows for {what} in the file (rows ' || c.rows_ || ')' AS reason "
+        f"FROM {keep} v JOIN aos_conf c USING ({key})")
+    con.execute(f"INSERT INTO quarantine SELECT {head}, _row, {quote(t.key[0])}, reason, {quote(extract_id)} "
+                "FROM aos_conf_rows")
+    con.execute(f"INSERT INTO {out} SELECT _row, NULL, NULL FROM aos_conf_rows")
     con.execute("DROP TABLE aos_conf")
+    con.execute("DROP TABLE aos_conf_rows")
 
 
-def _insert(con, p: str, t: schema.Table, cols: list[str]) -> int:
+def _insert(con, keep: str, t: schema.Table, cols: list[str]) -> int:
     names = ", ".join(ident(c) for c in cols)
     empty = con.execute(f"SELECT count(*) = 0 FROM (SELECT 1 FROM {t.name} LIMIT 1)").fetchone()[0]
-    new = f"SELECT {names} FROM {p}" + ("" if empty else f" EXCEPT SELECT {names} FROM {t.name}")
+    new = f"SELECT {names} FROM {keep}" + ("" if empty else f" EXCEPT SELECT {names} FROM {t.name}")
     if not t.key:
         return con.execute(f"INSERT INTO {t.name} ({names}) {new}").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE aos_new AS {new}")

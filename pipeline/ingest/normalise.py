@@ -17,6 +17,26 @@ ICD10_RE = "[A-Z][0-9]{2}[0-9A-Z]{0,5}"
 ATC_RE = "[A-Z][0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?"
 # Date columns not checked against the extract date (a listing may end in the future).
 UNCHECKED_DATES = {("patients", "listed_from"), ("patients", "listed_to")}
+# (column kind, native type of the staged column) parsed natively (a Parquet DATE / DOUBLE read in
+# place, read.Staged.types), with the same values and reasons as their pyarrow text form
+NATIVE = {("date", "date"), ("number", "double"), ("lab_value", "double")}
+
+
+def native_columns(t: schema.Table, types: dict[str, str] | None, value_maps: dict) -> frozenset[str]:
+    """Staged columns of `t` parsed in their native type; other typed columns are parsed as text."""
+    kinds = {c.name: c.kind for c in t.input_columns}
+    return frozenset(n for n, typ in (types or {}).items()
+                     if (kinds.get(n), typ) in NATIVE and not value_maps.get(n))
+
+
+def text_of(expr: str, typ: str | None) -> str:
+    """SQL of a staged value as text, as pyarrow writes it (`typ`: read.Staged.types)."""
+    return {None: expr, "date": f"CAST({expr} AS VARCHAR)", "double": f"aos_double_text({expr})"}[typ]
+
+
+def finite(x: str) -> str:
+    """A native DOUBLE as a number: its text form parses to the same value unless nan / inf."""
+    return f"CASE WHEN isfinite({x}) THEN {x} END"
 
 
 @dataclass
@@ -26,14 +46,22 @@ class ColumnSQL:
     checks: list[tuple[str, str]] = field(default_factory=list)
 
 
-def cleaned_select(t: schema.Table, stg: str, staged: list[str], value_maps: dict[str, dict[str, str]]) -> str:
-    """SELECT of the staged text: trimmed, value-mapped, '' -> NULL; absent columns NULL."""
+def cleaned_select(t: schema.Table, stg: str, staged: list[str], value_maps: dict[str, dict[str, str]],
+                   types: dict[str, str] | None = None) -> str:
+    """SELECT of the staged text: trimmed, value-mapped, '' -> NULL; absent columns NULL;
+    native columns (`native_columns`) as they are."""
+    types = types or {}
+    native = native_columns(t, types, value_maps)
     cols = []
     for col in t.input_columns:
         if col.name not in staged:
             cols.append(f"CAST(NULL AS VARCHAR) AS {ident(col.name)}")
             continue
-        x = f"trim({ident(col.name)})"
+        if col.name in native:
+            cols.append(f"{ident(col.name)} AS {ident(col.name)}")
+            continue
+        x = text_of(ident(col.name), types.get(col.name))
+        x = f"(CASE WHEN prefix({x}, ' ') OR suffix({x}, ' ') THEN trim({x}) ELSE {x} END)"  # trim: spaces only
         vmap = value_maps.get(col.name)
         if vmap:
             whens = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in vmap.items())
@@ -46,14 +74,22 @@ def _missing(name: str) -> tuple[str, str]:
     return f"c.{name} IS NULL", quote(f"{name}: missing value")
 
 
-def _bad(name: str, value_sql: str, what: str) -> tuple[str, str]:
+def _bad(name: str, value_sql: str, what: str, native: frozenset = frozenset()) -> tuple[str, str]:
     return (f"c.{name} IS NOT NULL AND ({value_sql}) IS NULL",
-            f"'{name}: ' || aos_q(c.{name}) || {quote(' ' + what)}")
+            f"'{name}: ' || aos_q({_text(name, native)}) || {quote(' ' + what)}")
 
 
-def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
+def _text(name: str, native: frozenset, typ: str = "double") -> str:
+    """The cleaned value of column `name` as text (for a reason), also when it is native."""
+    return text_of(f"c.{name}", typ if name in native else None)
+
+
+def column_sql(t: schema.Table, col: schema.Column, native: frozenset = frozenset()) -> ColumnSQL:
     n, x, kind = col.name, f"c.{col.name}", col.kind
     required = col.required
+    if n in native and kind == "date":  # a DATE is a valid date: only the 1900 check applies
+        return ColumnSQL(n, x, ([_missing(n)] if required else []) + [
+            (f"{x} < DATE '1900-01-01'", f"'{n}: ' || aos_q(CAST({x} AS VARCHAR)) || ' is before 1900'")])
     if kind == "id":
         return ColumnSQL(n, x, [_missing(n)] if required else [])
     if kind in ("text", "unit"):  # units are converted per table (observations, lab_results)
@@ -89,32 +125,34 @@ def column_sql(t: schema.Table, col: schema.Column) -> ColumnSQL:
     if kind == "pathway":
         return ColumnSQL(n, f"upper({x})", [_missing(n)])
     if kind == "number":
-        v = f"aos_num({x})"
+        v = finite(x) if n in native else f"aos_num({x})"
         checks = [_missing(n)] if required else []
-        checks.append(_bad(n, v, "is not a number"))
+        checks.append(_bad(n, v, "is not a number", native))
         if n == "ddd":
-            checks.append((f"{v} < 0", f"'{n}: ' || aos_q({x}) || ' is negative'"))
+            checks.append((f"{v} < 0", f"'{n}: ' || aos_q({_text(n, native)}) || ' is negative'"))
         return ColumnSQL(n, v, checks)
     raise ValueError(f"{t.name}.{n}: no generic normaliser for kind {kind!r}")
 
 
-def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], Resolution | None]:
+def table_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[ColumnSQL], Resolution | None]:
     """Column SQL for every canonical column of `t`, and the extra columns (over the cleaned row
-    `c`) that they use: code resolution per distinct (analyte, unit) / (kind, unit) and `_num`."""
+    `c`) that they use: code resolution per distinct (analyte, unit) / (kind, unit) and `_num`.
+    `native`: columns that are a native DATE / DOUBLE (`native_columns`), not text."""
     if t.name == "lab_results":
-        return _lab_sql(t)
-    cols = [column_sql(t, c) for c in t.columns]
+        return _lab_sql(t, native)
+    cols = [column_sql(t, c, native) for c in t.columns]
     extra = None
     if t.name == "observations":
         kind = case_map("k.kind", codes()["obs_kind"])
-        extra = Resolution(f"{kind} AS r_kind", "kind", kind, "aos_num(c.value)")
+        extra = Resolution(f"{kind} AS r_kind", "kind", kind,
+                           finite("c.value") if "value" in native else "aos_num(c.value)")
         for c in cols:
             if c.name == "kind":
                 c.value = "c.r_kind"
                 c.checks = [_missing("kind"), _bad("kind", "c.r_kind", f"is not one of {'/'.join(code_spellings()['obs_kind'])}")]
             if c.name == "value":
-                c.value = "round(c._num * c.r_mul / c.r_div, 6)"
-                c.checks = [_missing("value"), _bad("value", "c._num", "is not a number"),
+                c.value = "c._conv"
+                c.checks = [_missing("value"), _bad("value", "c._num", "is not a number", native),
                             *_impossible(c.value)]
             if c.name == "unit":
                 c.value = "c.r_canonical_unit"
@@ -130,8 +168,8 @@ def table_sql(t: schema.Table) -> tuple[list[ColumnSQL], Resolution | None]:
             (f"{bd} IS NOT NULL AND TRY_CAST(c.birth_year AS INTEGER) <> year({bd})",
              "'birth_year: ' || aos_q(c.birth_year) || ' disagrees with birth_date'")]
         by["listed_to"].checks.append(
-            (f"aos_date(c.listed_to) < aos_date(c.listed_from)", "'listed_to: ' || aos_q(c.listed_to) || "
-             "' is before listed_from'"))
+            (f"{by['listed_to'].value} < {by['listed_from'].value}",
+             f"'listed_to: ' || aos_q({_text('listed_to', native, 'date')}) || ' is before listed_from'"))
     return cols, extra
 
 
@@ -163,46 +201,53 @@ def _impossible(value: str) -> list[tuple[str, str]]:
     return [(f"{value} < c.r_lowest", "c.r_below"), (f"{value} > c.r_highest", "c.r_above")]
 
 
-def _lab_sql(t: schema.Table) -> tuple[list[ColumnSQL], Resolution]:
+def _lab_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[ColumnSQL], Resolution]:
+    value_native = "value" in native  # a DOUBLE: no comparator, text as pyarrow writes it
     extra = Resolution("a.analyte AS r_analyte, coalesce(a.presence_only, true) AS r_presence_only",
-                       "analyte", "a.analyte", "aos_lab_num(c.value)",
+                       "analyte", "a.analyte", finite("c.value") if value_native else "aos_lab_num(c.value)",
                        "LEFT JOIN aos_analytes a ON a.key = upper(k.analyte)")
     conv = "(c.r_analyte IS NOT NULL AND NOT c.r_presence_only)"
 
     def converted(expr: str) -> str:
         return f"CASE WHEN {conv} THEN round({expr} * c.r_mul / c.r_div, 6) ELSE {expr} END"
 
-    cols = {c.name: column_sql(t, c) for c in t.columns
+    num = f"CASE WHEN {conv} THEN c._conv ELSE c._num END"
+
+    cols = {c.name: column_sql(t, c, native) for c in t.columns
             if c.kind in ("id", "date", "text", "number") and not c.derived}
     cols["analyte"] = ColumnSQL("analyte", "coalesce(c.r_analyte, c.analyte)", [_missing("analyte")])
-    cols["value"] = ColumnSQL("value", converted("c._num"), [
+    cols["value"] = ColumnSQL("value", num, [
         _missing("value"),
-        (f"{conv} AND c._num IS NULL", "'value: ' || aos_q(c.value) || ' is not a number'"),
-        *_impossible(f"round(c._num * c.r_mul / c.r_div, 6)")])
+        (f"{conv} AND c._num IS NULL", f"'value: ' || aos_q({_text('value', native)}) || ' is not a number'"),
+        *_impossible("c._conv")])
     cols["unit"] = ColumnSQL("unit", f"CASE WHEN {conv} THEN c.r_canonical_unit ELSE coalesce(c.unit, '') END", [
         (f"{conv} AND c.unit IS NULL", "'unit: missing value for ' || c.r_analyte"),
         (f"{conv} AND NOT c.r_unit_known",
          "'unit: ' || aos_q(c.unit) || ' is not a known unit for ' || c.r_analyte")])
     for ref in ("ref_low", "ref_high"):
-        cols[ref].value = converted(f"aos_num(c.{ref})")
-    cols["value_qualifier"] = ColumnSQL("value_qualifier", "CASE WHEN c._num IS NOT NULL "
-                                        "AND left(c.value, 1) IN ('<', '>') THEN left(c.value, 1) END")
-    cols["value_text"] = ColumnSQL("value_text", "c.value")
+        cols[ref].value = converted(finite(f"c.{ref}") if ref in native else f"aos_num(c.{ref})")
+    cols["value_qualifier"] = ColumnSQL("value_qualifier", "CAST(NULL AS VARCHAR)" if value_native else
+                                        "CASE WHEN c._num IS NOT NULL AND left(c.value, 1) IN ('<', '>') "
+                                        "THEN left(c.value, 1) END")
+    cols["value_text"] = ColumnSQL("value_text", _text("value", native))
     cols["unit_reported"] = ColumnSQL("unit_reported", "c.unit")
     return [cols[c.name] for c in t.columns], extra
 
 
-def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, target: str) -> str:
+def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, target: str,
+              types: dict[str, str] | None = None) -> str:
     """CREATE TEMP TABLE `target` with the canonical columns, `_row`, `_err_col`, `_reason`
     (first failing check in column order), `_h` (hash of the canonical content, to find
     duplicates) and, for lab_results, `_unknown_analyte`.
 
     Three levels, so that every parse runs once per row: the cleaned row (+ resolved codes and
     units, `_num`), the canonical values `__v<i>`, then the checks over those values."""
-    cols, extra = table_sql(t)
-    cleaned = cleaned_select(t, stg, staged, value_maps)
+    cols, extra = table_sql(t, native_columns(t, types, value_maps))
+    cleaned = cleaned_select(t, stg, staged, value_maps, types)
     if extra:
-        base = f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN " + extra.join(cleaned)
+        # `_conv`: the number in the canonical unit, computed once for the value and its limits
+        base = (f"SELECT c.*, round(c._num * c.r_mul / c.r_div, 6) AS _conv FROM ("
+                f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN {extra.join(cleaned)}) c")
     else:
         base = cleaned
     # computed values (not bare column references) are replaced by their alias in the checks

@@ -91,14 +91,27 @@ def contains_personnummer(text: str) -> bool:
     return any(is_personnummer(c) for c in candidates(text))
 
 
-def column_counts_sql(stg: str, columns: list[str]) -> str:
+def column_counts_sql(stg: str, columns: list[str], types: dict[str, str] | None = None) -> str:
     """Per column: valid candidates with a separator, valid 12-digit candidates, bare 10-digit
     candidates and valid bare 10-digit candidates. Candidates are found anywhere in the text
-    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are split."""
-    branches = [f"SELECT {i} AS col, {ident(c)} AS v FROM {stg} WHERE length({ident(c)}) >= 10 "
-                f"AND regexp_matches({ident(c)}, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}') "
-                f"AND NOT regexp_full_match({ident(c)}, '{UUID}')"
-                for i, c in enumerate(columns)]
+    (`candidates`); only cells with 10 digits in a row, or 6 + separator + 4, are split.
+    `types` (read.Staged.types): a native DATE column has no candidate; a native DOUBLE is
+    checked in its pyarrow text, only when that text can hold 10 digits in a row (not for a
+    number below 1e9 with at most 6 decimals)."""
+    types = types or {}
+    branches = []
+    for i, c in enumerate(columns):
+        x, where = ident(c), ""
+        if types.get(c) == "date":
+            continue
+        if types.get(c) == "double":
+            where = f"NOT (abs({x}) < 1e9 AND round({x}, 6) = {x}) AND "
+            x = f"aos_double_text({x})"
+        branches.append(f"SELECT {i} AS col, v FROM (SELECT {x} AS v FROM {stg} WHERE {where}true) "
+                        f"WHERE length(v) >= 10 AND regexp_matches(v, '\\d{{10}}|\\d{{6}}[-+]\\d{{4}}') "
+                        f"AND NOT regexp_full_match(v, '{UUID}')")
+    if not branches:
+        branches = ["SELECT 0 AS col, '' AS v WHERE false"]
     pick = ("list_filter(list_transform(g, lambda x, i: CASE WHEN length(x) IN (10, 12) THEN x "
             "WHEN length(x) IN (6, 8) AND length(g[i + 1]) = 4 THEN x || '-' || g[i + 1] END), "
             "lambda c: c IS NOT NULL)")
@@ -121,11 +134,11 @@ def flagged(n_sep: int, n_c12: int, n_d10: int, n_d10_valid: int) -> bool:
     return n_sep > 0 or n_c12 > 0 or (n_d10_valid > 0 and 2 * n_d10_valid > n_d10)
 
 
-def check_staged(con, stg: str, columns: list[str], source_file: str) -> None:
+def check_staged(con, stg: str, columns: list[str], source_file: str, types: dict[str, str] | None = None) -> None:
     """Raise DataRefused naming the first column of `stg` that holds personnummer."""
     if not columns:
         return
-    counts = {r[0]: r[1:] for r in con.execute(column_counts_sql(stg, columns)).fetchall()}
+    counts = {r[0]: r[1:] for r in con.execute(column_counts_sql(stg, columns, types)).fetchall()}
     for i, col in enumerate(columns):
         n_sep, n_c12, n_d10, n_d10_valid = counts.get(i, (0, 0, 0, 0))
         if flagged(n_sep, n_c12, n_d10, n_d10_valid):

@@ -10,7 +10,7 @@ import codecs
 import csv
 import gzip
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from ..errors import DataRefused
 from ..log import progress_bar
-from .reference import ident
+from .reference import ident, quote
 from .personnummer import check_header
 
 SAMPLE_BYTES = 1 << 20
@@ -38,6 +38,10 @@ class Staged:
     columns: list[str]  # staged column names (after renames), without _row
     rows: int
     detail: str  # format detected, for the summary
+    # columns read in their native type instead of text: name -> 'date' | 'double' (a Parquet
+    # file read in place: `stg` is then a TEMP VIEW over read_parquet, see `_parquet_view`)
+    types: dict[str, str] = field(default_factory=dict)
+    view: bool = False
 
 
 def stage_file(con, table: str, path: Path, stg: str, renames: dict[str, str],
@@ -274,6 +278,8 @@ def _stage_parquet(con, table, path, stg, renames, progress, check) -> Staged:
     for name, typ in zip(header, pf.schema_arrow.types):
         if pa.types.is_nested(typ) or pa.types.is_binary(typ):
             raise DataRefused(f"{path.name}: column {name}: type {typ} is not tabular text or number")
+    if all(_native(typ) for typ in pf.schema_arrow.types) and not {"_row", "file_row_number"} & set(names):
+        return _parquet_view(con, table, path, stg, header, names, pf)
     _create_stg(con, stg, names)
     total, size = max(pf.metadata.num_rows, 1), path.stat().st_size
     done = {"rows": 0}
@@ -288,3 +294,32 @@ def _stage_parquet(con, table, path, stg, renames, progress, check) -> Staged:
     except (pa.ArrowException, OSError) as exc:
         raise DataRefused(f"{path.name}: unreadable Parquet file ({type(exc).__name__})") from None
     return Staged(table, path.name, stg, names, rows, "Parquet")
+
+
+def _native(typ) -> str | None:
+    """How a Parquet column type is read in place: 'text' (strings; integers cast to text, whose
+    text is pyarrow's), 'date', 'double'; None: any other type goes through pyarrow's text."""
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_integer(typ):
+        return "text"
+    if pa.types.is_date32(typ):
+        return "date"
+    if pa.types.is_float64(typ):
+        return "double"
+    return None
+
+
+def _parquet_view(con, table, path, stg, header, names, pf) -> Staged:
+    """Stage a Parquet file as a TEMP VIEW over DuckDB's own reader (no copy): strings and integers
+    as text, DATE and DOUBLE columns natively (normalise.py and personnummer.py treat them as
+    their pyarrow text form, e.g. macro `aos_double_text`)."""
+    types, cols = {}, []
+    for h, n, typ in zip(header, names, pf.schema_arrow.types):
+        kind = _native(typ)
+        expr = ident(h) if kind != "text" or not pa.types.is_integer(typ) else f"CAST({ident(h)} AS VARCHAR)"
+        cols.append(f"{expr} AS {ident(n)}")
+        if kind != "text":
+            types[n] = kind
+    select = ", ".join(["file_row_number + 1 AS _row", *cols])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {stg} AS SELECT {select} "
+                f"FROM read_parquet({quote(str(path))}, file_row_number = true)")
+    return Staged(table, path.name, stg, names, pf.metadata.num_rows, "Parquet", types, view=True)

@@ -2,6 +2,7 @@
 `ingest_into` does the same inside a caller's transaction (`aos run`)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -31,9 +32,16 @@ def _say(progress: bool):
     return logger.info if progress else None
 
 
-def configure(con) -> None:
-    """Connection settings for a big load: memory limit, no insertion order, no progress bar."""
-    con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', '6GB')}'")
+# `aos ingest`'s DuckDB memory when AOS_MEMORY_LIMIT is not set: DuckDB fills what it may with
+# cached blocks, and 3GB keeps the process under 4 GB (a 1M-patient extract spills nothing).
+INGEST_MEMORY_LIMIT = "3GB"
+
+
+def configure(con, memory_limit: str = "6GB") -> None:
+    """Connection settings for a big load: memory limit (AOS_MEMORY_LIMIT wins over
+    `memory_limit`), no insertion order, no progress bar. Spills go to DuckDB's default temp
+    directory, `<database>.tmp` beside the database file."""
+    con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', memory_limit)}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # our own progress lines instead
 
@@ -67,10 +75,11 @@ def ingest_extract(extract_dir, db_path, mapping=None, progress: bool = True,
     file-level problem; the database is then left exactly as it was (see `in_transaction`).
     """
     return in_transaction(db_path, lambda con: ingest_into(
-        con, extract_dir, db_path, mapping, progress, accept_empty, accept_quarantine))
+        con, extract_dir, db_path, mapping, progress, accept_empty, accept_quarantine),
+        memory_limit=INGEST_MEMORY_LIMIT)
 
 
-def in_transaction(db_path, work):
+def in_transaction(db_path, work, memory_limit: str = "6GB"):
     """Run `work(con)` -> summary on `db_path` in one transaction, holding the database's writer
     lock (pipeline.dblock; busy -> exit 4). Commits unless `summary.skipped_all`; on any failure
     rolls back, and a database file this call created is removed."""
@@ -81,7 +90,7 @@ def in_transaction(db_path, work):
         try:
             con = dblock.connect(db_path)
             dblock.check_layout(con, db_path)
-            configure(con)
+            configure(con, memory_limit)
             con.execute("BEGIN TRANSACTION")
             summary = work(con)
             con.execute("ROLLBACK" if summary.skipped_all else "COMMIT")
@@ -122,7 +131,17 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         summary.skipped_all = True
         return
     now = today()
-    parsed: dict[str, str] = {}
+    parsed: dict[str, str] = {}  # table -> parsed TEMP table
+    views: dict[str, tuple] = {}  # table -> (Parquet file read in place, its table), parsed when loaded
+
+    def parse(t: schema.Table, staged: read.Staged, clock: float) -> None:
+        parsed[t.name] = f"aos_p_{t.name}"
+        with _reading(staged):
+            con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name),
+                                            parsed[t.name], staged.types))
+        con.execute(f"DROP {'VIEW' if staged.view else 'TABLE'} {staged.stg}")
+        _lap(summary, f"normalise {t.name}", clock)
+
     for f in sorted(todo, key=lambda f: f.path.stat().st_size):
         t = schema.table(f.table)
         if say:
@@ -133,15 +152,22 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         results[t.name].rows_read = staged.rows
         results[t.name].format = staged.detail
         clock = _lap(summary, f"read {t.name}", clock)
-        personnummer.check_staged(con, staged.stg, staged.columns, f.name)
+        with _reading(staged):
+            personnummer.check_staged(con, staged.stg, staged.columns, f.name, staged.types)
         clock = _lap(summary, f"personnummer check {t.name}", clock)
-        parsed[t.name] = f"aos_p_{t.name}"
-        con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name), parsed[t.name]))
-        con.execute(f"DROP TABLE {staged.stg}")
-        _lap(summary, f"normalise {t.name}", clock)
+        if staged.view:  # nothing copied yet: parse it when it is loaded (one parsed table at a time)
+            views[t.name] = (t, staged)
+        else:
+            parse(t, staged, clock)
+    for name in _dates_need(cfg.dates):
+        if name in views:
+            parse(*views.pop(name), time.perf_counter())
     dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
-    order = [n for n in LOAD_ORDER if n in parsed] + [n for n in parsed if n not in LOAD_ORDER]
+    loading = [*parsed, *views]
+    order = [n for n in LOAD_ORDER if n in loading] + [n for n in loading if n not in LOAD_ORDER]
     for name in order:
+        if name in views:
+            parse(*views.pop(name), time.perf_counter())
         if say:
             say(f"validating and loading {name} ...")
         clock = time.perf_counter()
@@ -161,6 +187,26 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     summary.quarantine_by_column = con.execute(
         "SELECT table_name, column_name, count(*) FROM quarantine WHERE extract_id = ? "
         "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 20", [eid]).fetchall()
+
+
+def _dates_need(declared: dict) -> list[str]:
+    """Tables whose parsed rows meta.resolve_dates reads: the event tables when the extract date
+    is derived, the cancer diagnoses when the register date is."""
+    if declared.get("extract_date") is None:
+        return list(meta.EVENT_DATES)
+    return ["cancer_diagnoses"] if declared.get("cancer_register_complete_until") is None else []
+
+
+@contextlib.contextmanager
+def _reading(staged: read.Staged):
+    """A Parquet file read in place (a view) is read by the queries: its read errors refuse it."""
+    try:
+        yield
+    except duckdb.Error as exc:  # a bad page: IO / invalid input, or a bare Error (Thrift)
+        if not staged.view or not (type(exc) is duckdb.Error or isinstance(
+                exc, (duckdb.IOException, duckdb.InvalidInputException))):
+            raise
+        raise DataRefused(f"{staged.source_file}: unreadable Parquet file ({type(exc).__name__})") from None
 
 
 def _lap(summary: IngestSummary, step: str, since: float) -> float:

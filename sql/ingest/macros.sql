@@ -55,3 +55,34 @@ CREATE OR REPLACE TEMP MACRO aos_reason_category(r) AS
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(r,
         '''.*''', '…'), '^(\w+): \S+ is after', '\1: … is after'),
         '\d+ different rows', 'several different rows'), ' \(rows [^)]*\)| of row \d+', '');
+
+-- A Parquet DOUBLE as the text pyarrow gives it (the text every other reader of the file sees):
+-- shortest round-trip digits, plain notation for decimal exponents -6 .. 9 ('5', '0.000025',
+-- '1000000000'), else 'd.ddde+N' / 'd.ddde-N' ('1e+10', '1e-7'); 'nan', 'inf', '-inf', '-0'.
+-- Built from DuckDB's own shortest text, which differs only in layout ('5.0', '1e-07').
+CREATE OR REPLACE TEMP MACRO aos_dbl_layout(neg, d, e) AS
+    CASE WHEN d = '' THEN neg || '0'
+         WHEN e BETWEEN 0 AND 9 THEN neg || rpad(left(d, e + 1), CAST(e + 1 AS INTEGER), '0')
+              || CASE WHEN length(d) > e + 1 THEN '.' || substr(d, e + 2) ELSE '' END
+         WHEN e BETWEEN -6 AND -1 THEN neg || '0.' || repeat('0', CAST(-e - 1 AS BIGINT)) || d
+         ELSE neg || left(d, 1) || CASE WHEN length(d) > 1 THEN '.' || substr(d, 2) ELSE '' END
+              || 'e' || CASE WHEN e > 0 THEN '+' ELSE '-' END || CAST(abs(e) AS VARCHAR) END;
+-- a: DuckDB's text of a finite double without its sign -> (significant digits, decimal exponent).
+CREATE OR REPLACE TEMP MACRO aos_dbl_from_text(neg, a) AS
+    CASE WHEN contains(a, 'e')
+              THEN aos_dbl_layout(neg, rtrim(replace(split_part(a, 'e', 1), '.', ''), '0'),
+                                  CAST(split_part(a, 'e', 2) AS INTEGER))
+         WHEN split_part(a, '.', 1) <> '0'
+              THEN aos_dbl_layout(neg, rtrim(replace(a, '.', ''), '0'), length(split_part(a, '.', 1)) - 1)
+         ELSE aos_dbl_layout(neg, rtrim(ltrim(split_part(a, '.', 2), '0'), '0'),
+                             length(ltrim(split_part(a, '.', 2), '0')) - length(split_part(a, '.', 2)) - 1) END;
+CREATE OR REPLACE TEMP MACRO aos_double_text_layout(v) AS
+    CASE WHEN isnan(v) THEN 'nan' WHEN NOT isfinite(v) THEN CAST(v AS VARCHAR)
+         ELSE aos_dbl_from_text(CASE WHEN v < 0 OR CAST(v AS VARCHAR) = '-0.0' THEN '-' ELSE '' END,
+                                ltrim(CAST(v AS VARCHAR), '-')) END;
+-- Fast paths first (one cast each): whole numbers below 1e9, then other numbers in [1e-4, 1e9),
+-- which DuckDB writes in plain notation as pyarrow does.
+CREATE OR REPLACE TEMP MACRO aos_double_text(v) AS
+    CASE WHEN isfinite(v) AND v = trunc(v) AND abs(v) < 1e9 AND v <> 0 THEN CAST(CAST(v AS BIGINT) AS VARCHAR)
+         WHEN isfinite(v) AND abs(v) >= 1e-4 AND abs(v) < 1e9 THEN CAST(v AS VARCHAR)
+         ELSE aos_double_text_layout(v) END;

@@ -526,10 +526,12 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
         lines.append(f"| {LABELS[s]} | {hours(v['cpu_seconds'])} | {v['parallel_fraction']:.2f} | "
                      f"{hours(v[f'seconds_{CORES[0]}_cores'])} | {hours(v[f'seconds_{CORES[1]}_cores'])} | "
                      f"{hours(v[f'seconds_{CORES[1]}_cores_ideal'])} | {v['peak_mb'] / 1024:.1f} GiB |")
-    last = runs[str(max(map(int, runs)))]["steps"]  # 6GB limit + Python: 5.4-7.5 GiB
-    capped = [LABELS[s] for s in steps if s in last and 5400 <= last[s]["peak_mb"] <= 7500]
+    last = runs[str(max(map(int, runs)))]["steps"]
+    limit_mb = {"ingest": 3072}  # aos ingest's default AOS_MEMORY_LIMIT; aos run's is 6GB
+    capped = [LABELS[s] for s in steps if s in last and s not in ("raw_scan", "evaluate")
+              and 0.9 <= last[s]["peak_mb"] / limit_mb.get(s, 6144) <= 1.25]  # limit + Python
     if capped:
-        lines += ["", f"{', '.join(capped)} already peak at DuckDB's memory limit (6GB) plus "
+        lines += ["", f"{', '.join(capped)} already peak at DuckDB's memory limit plus "
                   "Python at the largest size measured: their memory stops growing there and the "
                   "spill grows instead, so their extrapolated memory is what they would hold "
                   "without the limit."]
@@ -537,8 +539,10 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
     lines += ["", f"Disk: the 4-year Parquet extract about {disk.get('extract_mb', 0) / 1024:.1f} GiB "
               f"and the database after ingest and a 36-month backfill about "
               f"{disk.get('db_mb', 0) / 1024:.1f} GiB; DuckDB spills to its temp directory when a "
-              "step needs more than its memory limit (ingest: `AOS_MEMORY_LIMIT`, default 6GB; "
-              "other steps: DuckDB's default, 80 % of RAM), which takes up to that much again.", ""]
+              "step needs more than its memory limit (`AOS_MEMORY_LIMIT`; default 3GB for `aos ingest`, "
+              "6GB for `aos run`; `aos evaluate` uses DuckDB's default, 80 % of RAM, and holds its "
+              "model's feature frames in pandas, outside that limit), which takes up to that much "
+              "again.", ""]
     lines += ["## Where one machine stops being enough", ""]
     monthly = [s for s in ("ingest", "one_month") if s in steps]
     if len(monthly) == 2:
@@ -560,13 +564,24 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
         lines += [f"A 36-month backfill (a new rules version, or a rebuilt database) needs "
                   f"{hours(b[f'seconds_{CORES[1]}_cores'])} on {CORES[1]} cores "
                   f"({hours(b[f'seconds_{CORES[1]}_cores_ideal'])} ideally)."]
-    peak = max(v["peak_mb"] for v in steps.values()) / 1024
-    lines += [f"The largest peak, about {peak:.0f} GiB without a limit, "
+    duck = {s: v for s, v in steps.items() if s != "evaluate"}  # bounded by DuckDB's limit
+    peak = max(v["peak_mb"] for v in duck.values()) / 1024
+    lines += [f"The largest peak of the monthly steps, about {peak:.0f} GiB without a limit, "
               + ("fits in a common 64 GiB server" if peak < 48 else
                  "is more than a common 64 GiB server holds, so at national size DuckDB must "
                  "spill to its temp directory within its memory limit (issue 14 point 4 checks "
                  "that it then still succeeds), which makes the step slower than the fits say")
-              + ".", "",
+              + "."]
+    if "evaluate" in steps:
+        ev = steps["evaluate"]["peak_mb"] / 1024
+        ram = runs[str(max(map(int, runs)))]["machine"]["ram_gb"]
+        fits = ram / ev * NATIONAL  # patients whose evaluate fills this machine's RAM
+        lines += [f"`aos evaluate` is different: its learned model holds every patient-month's "
+                  f"features in pandas, outside DuckDB's limit, so it cannot spill; about "
+                  f"{ev:.0f} GiB at national size. On this {ram} GiB machine it stops at about "
+                  f"{fits / 1e6:.1f} M patients; beyond that it needs a sampled or streamed model "
+                  "fit (not built yet) or `--no-model`."]
+    lines += ["",
               "So one machine with 16 cores, 64 GiB and a fast local disk of a few times the "
               "database size is enough while the numbers above stay within a night; it stops "
               "being enough when the monthly job no longer does (the patient count above), or "

@@ -20,7 +20,9 @@ def _reference_texts(extra: str, ref: str) -> list[str]:
     table = re.search(rf"JOIN (\w+) {alias}\b", extra).group(1)
     con = duckdb.connect()
     reference.install(con)
-    texts = [r[0] for r in con.execute(f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall()]
+    # sorted: pytest-xdist workers must collect the same parameters in the same order
+    texts = sorted(r[0] for r in con.execute(
+        f"SELECT DISTINCT {col} FROM {table} WHERE {col} IS NOT NULL").fetchall())
     assert texts, ref
     return texts
 

@@ -5,6 +5,8 @@ AOS_BENCH_SIZES=none to skip) on the cached 4-year synthetic extract (bench_coho
 AOS_BENCH_CACHE), each step runs the installed `aos` CLI in a subprocess, timed, with the peak RSS
 of its process tree:
   raw_scan   count(*), sum(hash(t)) over every input Parquet file (the limit; warm cache)
+  plain_copy CREATE TABLE AS SELECT * of every input file into a new DuckDB file, no checks (the
+             floor of any loading: what storing the rows costs)
   ingest     `aos ingest` into an empty database
   one_month  `aos run --db DB --month 2025-12 --no-report` on a database holding data to 2025-11
              with its cohort, after the full extract was ingested into it
@@ -43,7 +45,8 @@ RESULTS = HERE / "results" / "scaling.json"
 PLOT = HERE / "results" / "scaling.png"
 DOC = REPO / "docs" / "performance.md"
 SIZES = (250_000, 500_000, 1_000_000, 2_000_000, 3_000_000)
-STEPS = ("raw_scan", "ingest", "one_month", "backfill", "evaluate")
+STEPS = ("raw_scan", "plain_copy", "ingest", "one_month", "backfill", "evaluate")
+FLOORS = ("raw_scan", "plain_copy")  # references measured in-process, not aos steps
 CUT, PREV_MONTH, MONTH = "2025-11-30", "2025-11", "2025-12"
 BACKFILL = EVALUATE = ("2023-01", "2025-12")
 NATIONAL = 10_500_000
@@ -215,13 +218,27 @@ wall, cpu = scan()
 print(json.dumps({"warm": wall, "cpu": cpu}))
 """
 
+PLAIN_COPY = """
+import duckdb, json, os, resource, sys, time
+db, files = sys.argv[1], sys.argv[2:]
+con = duckdb.connect(db)
+con.execute("SET enable_progress_bar = false")
+r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+for i, f in enumerate(files):
+    con.execute(f"CREATE TABLE t{i} AS SELECT * FROM read_parquet('{f}')")
+con.execute("CHECKPOINT")
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"warm": time.perf_counter() - t0,
+                  "cpu": r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime}))
+"""
+
 
 def measure(cmd: list[str], label: str, pin: bool = False) -> dict:
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
     wall, peak, out, cpu = run_measured(cmd)
     result = {"seconds": round(wall, 2), "peak_mb": round(peak / 2**20), "cpu_seconds": round(cpu, 2)}
-    if label.startswith("raw_scan"):  # the query time, without interpreter start-up
+    if label.startswith(FLOORS):  # the query time, without interpreter start-up
         scan = json.loads(out)
         result = {**result, "seconds": round(scan["warm"], 3), "cpu_seconds": round(scan["cpu"], 3),
                   "wall": round(wall, 2)}
@@ -232,6 +249,15 @@ def measure(cmd: list[str], label: str, pin: bool = False) -> dict:
 def raw_scan(src: Path, pin: bool = False) -> dict:
     files = [str(f) for f in sorted(src.glob("*.parquet"))]
     return measure([sys.executable, "-c", RAW_SCAN, *files], "raw_scan" + (" (1 core)" * pin), pin)
+
+
+def plain_copy(src: Path, work: Path) -> dict:
+    files = [str(f) for f in sorted(src.glob("*.parquet"))]
+    db = work / "plain.duckdb"
+    try:
+        return measure([sys.executable, "-c", PLAIN_COPY, str(db), *files], "plain_copy")
+    finally:
+        db.unlink(missing_ok=True)
 
 
 def cut_extract(src: Path, cut: str = CUT) -> Path:
@@ -289,6 +315,7 @@ def measure_size(n: int, pin: bool) -> dict:
         db = work / "a.duckdb"
         print(f"scaling {n:,} patients: {src}", flush=True)
         steps["raw_scan"] = raw_scan(src)
+        steps["plain_copy"] = plain_copy(src, work)
         steps["ingest"] = measure(aos("ingest", str(src), "--db", str(db)), "ingest")
         disk["db_ingested_mb"] = files_mb([db])
         steps["backfill"] = measure(aos("run", "--db", str(db), "--month", BACKFILL[0], "--to",
@@ -329,7 +356,8 @@ def measure_size(n: int, pin: bool) -> dict:
 
 # ---------------------------------------------------------------- plot, document, main
 
-LABELS = {"raw_scan": "raw scan (the limit)", "ingest": "aos ingest", "one_month": "one month (aos run)",
+LABELS = {"raw_scan": "raw scan (the limit)", "plain_copy": "plain copy (load floor)",
+          "ingest": "aos ingest", "one_month": "one month (aos run)",
           "backfill": "36-month backfill", "evaluate": "aos evaluate"}
 
 
@@ -419,7 +447,14 @@ def targets(runs: dict, ns: list[int]) -> list[str]:
                    if st[s].get("cpu_seconds") and st["raw_scan"].get("cpu_seconds") else "")
             cells.append(f"{LABELS[s]} {st[s]['seconds'] / st['raw_scan']['seconds']:.0f}× one raw "
                          f"scan{cpu} (target ≤ {limit}×)")
-    return [f"Against the targets of issue 14, at {n:,} patients: " + "; ".join(cells) + ".", ""]
+    text = f"Against the targets of issue 14, at {n:,} patients: " + "; ".join(cells) + "."
+    if "plain_copy" in st:
+        floor = st["plain_copy"]["seconds"] / st["raw_scan"]["seconds"]
+        text += (f" Storing the rows with no check at all (plain copy) already costs {floor:.0f}× "
+                 f"one raw scan: that is the floor under any ingest"
+                 + (f", and aos ingest takes {st['ingest']['seconds'] / st['plain_copy']['seconds']:.1f}× it."
+                    if "ingest" in st else "."))
+    return [text, ""]
 
 
 def render(doc: dict) -> str:
@@ -528,7 +563,7 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
                      f"{hours(v[f'seconds_{CORES[1]}_cores_ideal'])} | {v['peak_mb'] / 1024:.1f} GiB |")
     last = runs[str(max(map(int, runs)))]["steps"]
     limit_mb = {"ingest": 3072}  # aos ingest's default AOS_MEMORY_LIMIT; aos run's is 6GB
-    capped = [LABELS[s] for s in steps if s in last and s not in ("raw_scan", "evaluate")
+    capped = [LABELS[s] for s in steps if s in last and s not in (*FLOORS, "evaluate")
               and 0.9 <= last[s]["peak_mb"] / limit_mb.get(s, 6144) <= 1.25]  # limit + Python
     if capped:
         lines += ["", f"{', '.join(capped)} already peak at DuckDB's memory limit plus "
@@ -608,6 +643,7 @@ its process tree, sampled every 0.1 s.
 | step | command |
 |---|---|
 | raw scan (the limit) | `select count(*), sum(hash(t)) from read_parquet(f) t` over every input file, warm cache |
+| plain copy (load floor) | `create table t as select * from read_parquet(f)` of every input file into a new DuckDB file, then `checkpoint`: storing the rows with no check at all, the floor of any ingest |
 | aos ingest | `aos ingest EXTRACT --db DB` into an empty database |
 | one month | a database holding the extract cut at {cut} with the cohort of {prev}, the full extract ingested on top, then `aos run --db DB --month {month} --no-report` (only this is timed) |
 | 36-month backfill | `aos run --db DB --month {bf[0]} --to {bf[1]} --no-report` on the freshly ingested database |

@@ -26,7 +26,7 @@ def made_up_run(n: int, seconds_per_m: dict, version: str = "abc1234", one_core:
                                   for s, v in steps.items()}}
 
 
-PER_M = {"raw_scan": 2.0, "ingest": 20.0, "one_month": 4.0, "backfill": 40.0, "evaluate": 60.0}
+PER_M = {"raw_scan": 2.0, "plain_copy": 8.0, "ingest": 20.0, "one_month": 4.0, "backfill": 40.0, "evaluate": 60.0}
 
 
 def test_fit_recovers_slope_intercept_and_exponent():
@@ -103,6 +103,7 @@ def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
     assert set(growth) == {bs.LABELS[s] for s in bs.STEPS}
     assert "10.5 M patients" in text
     assert "at 1,000,000 patients: aos ingest 10× one raw scan, CPU 10× (target ≤ 10×)" in text
+    assert "(plain copy) already costs 4× one raw scan" in text and "aos ingest takes 2.5× it" in text
     # the whole default curve, from a linear fit of the per-size totals: sum of 10 + 100 n
     assert f"about {(10 * len(bs.SIZES) + 100 * sum(bs.SIZES) / M) / 60:.1f} min" in text
     square = {str(n): made_up_run(n, PER_M, power=2) for n in (250_000, 500_000, 1_000_000)}
@@ -150,3 +151,15 @@ def test_cut_extract_keeps_what_was_known_at_the_cut(tmp_path):
     assert bs.cut_extract(src, "2025-11-30") == out  # cached
     facts = json.loads(json.dumps(bs.machine()))
     assert facts["cores"] >= 1 and facts["code_tree"].split("+")[0] == bs.code_version()[1].split("+")[0]
+
+
+def test_plain_copy_stores_every_file_and_leaves_no_database(tmp_path):
+    src, work = tmp_path / "extract", tmp_path / "work"
+    src.mkdir(), work.mkdir()
+    con = duckdb.connect()
+    for name, rows in (("a", 1000), ("b", 10)):
+        con.execute(f"COPY (SELECT range AS x FROM range({rows})) TO '{src / name}.parquet' (FORMAT parquet)")
+    result = bs.plain_copy(src, work)
+    assert result["seconds"] > 0 and result["cpu_seconds"] >= 0 and result["peak_mb"] > 0
+    assert result["wall"] >= result["seconds"]  # the query time is part of the process's
+    assert list(work.iterdir()) == []

@@ -74,7 +74,7 @@ STAGED = {
       WHERE r.month {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
     "criteria.csv": f"""SELECT e.care_unit_id AS _unit, {CRITERIA_COLS} FROM criteria_met c
       JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id
-      WHERE c.month {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
+      WHERE c.month {IN_MONTHS} AND e.month {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
 }
 
 

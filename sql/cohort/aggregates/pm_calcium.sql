@@ -7,7 +7,7 @@
 --        sample lies in month M itself, whose T is that day);
 --   all: any albumin within +-N days (a sample in M-1 or earlier: sample + N <= T).
 WITH labs AS (
-    SELECT * FROM src_lab_results  -- rows are unique (rx_item_months.sql)
+    SELECT DISTINCT * FROM src_lab_results
     WHERE analyte IN ('calcium', 'albumin') AND value IS NOT NULL
       AND sample_date BETWEEN {{lo_date}} - {{calcium_high.albumin_max_days}}
                           AND {{hi_date}} + {{calcium_high.albumin_max_days}}

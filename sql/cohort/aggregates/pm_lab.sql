@@ -7,7 +7,7 @@ FROM (
            max(value) AS vmax, arg_max(sample_date, max_key(value, sample_date)) AS vmax_date,
            min(value) AS vmin, arg_min(sample_date, min_key(value, sample_date)) AS vmin_date,
            sum(CAST(value AS DECIMAL(38, 6))) AS vsum, count(*) AS n
-    FROM (SELECT * FROM raw_lab_results  -- rows are unique (rx_item_months.sql)
+    FROM (SELECT DISTINCT * FROM raw_lab_results
           WHERE list_contains({{lab_analytes}}, analyte)
             AND sample_date BETWEEN {{lo_date}} AND {{hi_date}}
             AND value IS NOT NULL

@@ -10,7 +10,7 @@ WITH days AS (
                                   AND to_days(1) PRECEDING) AS prior_max
     FROM (
         SELECT patient_id, obs_date, round(avg(CAST(value AS DECIMAL(38, 6))), 6) AS w
-        FROM (SELECT * FROM src_observations  -- rows are unique (rx_item_months.sql)
+        FROM (SELECT DISTINCT * FROM src_observations
               WHERE kind = 'weight' AND value IS NOT NULL
                 AND obs_date BETWEEN {{lo_date}} - {{weight_loss.lookback_days}} AND {{hi_date}})
         GROUP BY ALL

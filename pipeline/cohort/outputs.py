@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import safetext
 from ..disclosure import THRESHOLD, suppress
-from .units import CRITERIA, INDEX_CSV, REVIEW, UNITS_DIR, write_unit_folders
+from .units import CRITERIA, INDEX_CSV, MONTH_DATES, REVIEW, UNITS_DIR, write_unit_folders
 
 REVIEW_CSV = "sensitive/review_list.csv"
 CRITERIA_CSV = "sensitive/criteria.csv"
@@ -53,9 +53,9 @@ def _copy_csv(con, query: str, months: list[str], path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute("SET preserve_insertion_order = true")  # COPY keeps the ORDER BY
     safetext.install(con)
-    con.execute(f"COPY ({query}) TO $path (FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
-                {"months": months, "path": str(path)})
-    return con.execute(f"SELECT count(*) FROM ({query})", {"months": months}).fetchall()[0][0]
+    # COPY returns the number of rows it wrote: the query runs once
+    return con.execute(f"COPY ({query}) TO $path (FORMAT csv, HEADER, DELIMITER ',', "
+                       "DATEFORMAT '%Y-%m-%d')", {"months": months, "path": str(path)}).fetchall()[0][0]
 
 
 def attrition_rows(con, months: list[str], not_evaluable: list[str]) -> list[list]:
@@ -64,7 +64,7 @@ def attrition_rows(con, months: list[str], not_evaluable: list[str]) -> list[lis
     the region's count = the sum over care units) are emptied and flagged."""
     rows = con.execute(
         "SELECT strftime(month, '%Y-%m'), care_unit_id, step_no, step, n_before, n_excluded, "
-        "n_after FROM attrition WHERE strftime(month, '%Y-%m') IN (SELECT unnest(?)) "
+        f"n_after FROM attrition WHERE month IN {MONTH_DATES.format('?')} "
         "ORDER BY month, care_unit_id = 'ALL' DESC, care_unit_id, step_no", [months]).fetchall()
     cells, groups = {}, []
     units: dict[tuple, list[str]] = {}

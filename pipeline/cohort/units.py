@@ -60,28 +60,31 @@ REVIEW_COLS = """strftime(r.month, '%Y-%m') AS month, aos_safe_text(r.care_unit_
 CRITERIA_COLS = """strftime(c.month, '%Y-%m') AS month, aos_safe_text(c.patient_id) AS patient_id,
     aos_safe_text(c.criterion) AS criterion, c.evidence_date, c.value, c.threshold,
     aos_safe_text(c.unit) AS unit"""
-IN_MONTHS = "IN (SELECT unnest($months))"
-REVIEW = f"""SELECT {REVIEW_COLS} FROM review_list r WHERE strftime(r.month, '%Y-%m') {IN_MONTHS}
+# Months given as YYYY-MM, compared as DATEs: the month column is then read through its
+# min/max statistics (only the row groups of those months), not formatted row by row.
+MONTH_DATES = "(SELECT CAST(unnest({}) || '-01' AS DATE))"
+IN_MONTHS = "IN " + MONTH_DATES.format("$months")
+REVIEW = f"""SELECT {REVIEW_COLS} FROM review_list r WHERE r.month {IN_MONTHS}
   ORDER BY r.month, r.care_unit_id, r.patient_id"""
-CRITERIA = f"""SELECT {CRITERIA_COLS} FROM criteria_met c WHERE strftime(c.month, '%Y-%m') {IN_MONTHS}
+CRITERIA = f"""SELECT {CRITERIA_COLS} FROM criteria_met c WHERE c.month {IN_MONTHS}
   ORDER BY c.month, c.patient_id, c.criterion"""
 # Per unit: each list once into a TEMP table sorted by unit, then one small COPY per unit and file.
 STAGED = {
     "review_list.csv": f"""SELECT r.care_unit_id AS _unit, {REVIEW_COLS} FROM review_list r
-      WHERE strftime(r.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
+      WHERE r.month {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
     "criteria.csv": f"""SELECT e.care_unit_id AS _unit, {CRITERIA_COLS} FROM criteria_met c
       JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id
-      WHERE strftime(c.month, '%Y-%m') {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
+      WHERE c.month {IN_MONTHS} AND e.month {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
 }
 
 
 def write_unit_folders(con, root: Path, months: list[str]) -> int:
     """Write every unit's folder under root/sensitive/units; returns the number of units."""
     units = [r[0] for r in con.execute(
-        "SELECT DISTINCT care_unit_id FROM eligible_adults WHERE strftime(month, '%Y-%m') IN "
-        "(SELECT unnest(?)) UNION SELECT DISTINCT care_unit_id FROM review_list "
-        "WHERE strftime(month, '%Y-%m') IN (SELECT unnest(?)) ORDER BY 1 NULLS LAST",
-        [months, months]).fetchall()]
+        "SELECT DISTINCT care_unit_id FROM eligible_adults WHERE month IN "
+        f"{MONTH_DATES.format('$months')} UNION SELECT DISTINCT care_unit_id FROM review_list "
+        f"WHERE month IN {MONTH_DATES.format('$months')} ORDER BY 1 NULLS LAST",
+        {"months": months}).fetchall()]
     names = folder_names(units)
     base = root / UNITS_DIR
     base.mkdir(parents=True, exist_ok=True)

@@ -142,7 +142,9 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         con.execute(f"DROP {'VIEW' if staged.view else 'TABLE'} {staged.stg}")
         _lap(summary, f"normalise {t.name}", clock)
 
-    for f in sorted(todo, key=lambda f: f.path.stat().st_size):
+    def stage(f, keep_view: bool) -> None:
+        """Read `f` (a Parquet file in place: a view) and check it for personnummer; a CSV file
+        (or a view unless `keep_view`) is parsed at once."""
         t = schema.table(f.table)
         if say:
             say(f"reading {f.name} ...")
@@ -155,24 +157,37 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         with _reading(staged):
             personnummer.check_staged(con, staged.stg, staged.columns, f.name, staged.types)
         clock = _lap(summary, f"personnummer check {t.name}", clock)
-        if staged.view:  # nothing copied yet: parse it when it is loaded (one parsed table at a time)
+        if staged.view and keep_view:  # nothing copied yet: parsed when it is loaded
             views[t.name] = (t, staged)
         else:
             parse(t, staged, clock)
-    for name in _dates_need(cfg.dates):
-        if name in views:
-            parse(*views.pop(name), time.perf_counter())
-    dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
-    loading = [*parsed, *views]
-    order = [n for n in LOAD_ORDER if n in loading] + [n for n in loading if n not in LOAD_ORDER]
-    for name in order:
-        if name in views:
-            parse(*views.pop(name), time.perf_counter())
+
+    def load_one(name: str, extract_date) -> None:
         if say:
             say(f"validating and loading {name} ...")
+        if name in views:
+            parse(*views.pop(name), time.perf_counter())
         clock = time.perf_counter()
-        load.finalise(con, schema.table(name), parsed[name], results[name], eid, dates["extract_date"], now)
+        load.finalise(con, schema.table(name), parsed.pop(name), results[name], eid, extract_date, now)
         _lap(summary, f"validate and load {name}", clock)
+
+    by_size = sorted(todo, key=lambda f: f.path.stat().st_size)
+    need = _dates_need(cfg.dates)
+    if need:  # dates derived from the parsed event tables: every file is read before any load
+        for f in by_size:
+            stage(f, keep_view=True)
+        for name in need:
+            if name in views:
+                parse(*views.pop(name), time.perf_counter())
+        dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
+        for name in _load_order([*parsed, *views]):
+            load_one(name, dates["extract_date"])
+    else:  # declared dates: one file at a time, read, parsed and loaded (one parsed table alive)
+        dates, derived = meta.resolve_dates(con, cfg.dates, {}, now)
+        files = {f.table: f for f in by_size}
+        for name in _load_order(list(files)):
+            stage(files[name], keep_view=False)
+            load_one(name, dates["extract_date"])
     emptiness.check(con, eid, summary, *summary.accept)
     stamp = dt.datetime.now()
     for r in results.values():
@@ -187,6 +202,10 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     summary.quarantine_by_column = con.execute(
         "SELECT table_name, column_name, count(*) FROM quarantine WHERE extract_id = ? "
         "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 20", [eid]).fetchall()
+
+
+def _load_order(names: list[str]) -> list[str]:
+    return [n for n in LOAD_ORDER if n in names] + [n for n in names if n not in LOAD_ORDER]
 
 
 def _dates_need(declared: dict) -> list[str]:

@@ -282,11 +282,17 @@ def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, ta
     out = ", ".join(f'c."__v{i}" AS {ident(c.name)}' for i, c in enumerate(cols))
     unknown = (", c.r_analyte IS NULL AND c.analyte IS NOT NULL AS _unknown_analyte"
                if t.name == "lab_results" else "")
-    content_hash = "hash(" + ", ".join(f'c."__v{i}"' for i in range(len(cols))) + ")"
+    content_hash = content_hash_sql(t, [f'c."__v{i}"' for i in range(len(cols))])
     with_values = f"SELECT c.*, {values} FROM ({base}) c"
     with_err = f"SELECT c.*, {first} AS _err FROM ({with_values}) c"
     return (f"{pre}CREATE OR REPLACE TEMP TABLE {target} AS SELECT c._row, {out}, {err_col} AS _err_col, "
             f"{err_reason} AS _reason, {content_hash} AS _h{unknown} FROM ({with_err}) c{post}")
+
+
+def content_hash_sql(t: schema.Table, values: list[str]) -> str:
+    """Hash of a row's canonical content, each value in its stored type, so that the parsed rows
+    and the stored table hash alike (`load.py` compares them per day)."""
+    return "hash(" + ", ".join(f"CAST({v} AS {c.dtype})" for v, c in zip(values, t.columns)) + ")"
 
 
 def checked_dates(t: schema.Table) -> list[str]:

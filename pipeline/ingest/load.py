@@ -141,6 +141,8 @@ def repeated_hashes(h: np.ndarray) -> np.ndarray:
 
 def _quarantine_key_conflicts(con, keep: str, out: str, t: schema.Table, head: str, extract_id: str) -> None:
     key = ", ".join(ident(c) for c in t.key)
+    if not len(repeated_hashes(con.execute(f"SELECT hash({key}) AS h FROM {keep}").fetchnumpy()["h"])):
+        return  # every key once (the usual case): no grouping of the whole file
     what = {"patients": "one patient"}.get(t.name, f"one {'/'.join(t.key)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE aos_conf AS SELECT {key}, count(*) AS n, "
@@ -164,7 +166,7 @@ def _insert(con, keep: str, t: schema.Table, cols: list[str]) -> int:
     if not t.key and not empty and day:
         return _insert_new_days(con, keep, t, names, day)
     new = f"SELECT {names} FROM {keep}" + ("" if empty else f" EXCEPT SELECT {names} FROM {t.name}")
-    if not t.key:
+    if not t.key or empty:  # keys are unique in `keep` (conflicts are quarantined)
         return con.execute(f"INSERT INTO {t.name} ({names}) {new}").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP TABLE aos_new AS {new}")
     updates = ", ".join(f"{ident(c)} = EXCLUDED.{ident(c)}" for c in cols if c not in t.key)

@@ -63,14 +63,17 @@ def _has_orphan_check(t: schema.Table) -> bool:
 
 
 def finalise(con, t: schema.Table, p: str, res: FileResult, extract_id: str,
-             extract_date: dt.date | None, today: dt.date) -> None:
+             extract_date: dt.date | None, today: dt.date, checked: bool = False) -> None:
     """Quarantine, de-duplicate and load the parsed table `p` (dropped afterwards). `p` is read
     a few times but never changed: the rows not to load (quarantined) are collected in the small
-    TEMP table `aos_out` (`_row`) and the load is `p` anti-joined with it."""
+    TEMP table `aos_out` (`_row`) and the load is `p` anti-joined with it. `checked`: the parse
+    already applied the late checks (`with_late_checks`)."""
     cols = [c.name for c in t.columns]
     head = f"{quote(t.name)}, {quote(res.source_file)}"
     out = "aos_out"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS {_problems_sql(t, p, extract_date, today)}")
+    problems = (f"SELECT _row, _err_col, _reason FROM {p} WHERE _reason IS NOT NULL" if checked
+                else _problems_sql(t, p, extract_date, today))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS {problems}")
     con.execute(f"INSERT INTO quarantine SELECT {head}, _row, _err_col, _reason, {quote(extract_id)} FROM {out}")
     _quarantine_duplicates(con, p, out, cols, head, extract_id)
     keep = f"(SELECT * FROM {p} ANTI JOIN {out} USING (_row))"
@@ -97,16 +100,20 @@ def finalise(con, t: schema.Table, p: str, res: FileResult, extract_id: str,
 def _problems_sql(t: schema.Table, p: str, extract_date: dt.date | None, today: dt.date) -> str:
     """Rows of `p` with a problem (`_row, _err_col, _reason`): the parse's, else the first late
     check's (one pass; the orphan check joins `patients`)."""
+    return f"SELECT _row, _err_col, _reason FROM ({with_late_checks(t, p, extract_date, today)}) WHERE _reason IS NOT NULL"
+
+
+def with_late_checks(t: schema.Table, p: str, extract_date: dt.date | None, today: dt.date) -> str:
+    """SELECT of the parsed rows `p` (a table or a parenthesised query) with `_err_col` and
+    `_reason` also holding the first late check that fails (the parse's own problem first)."""
     checks = late_checks(t, extract_date, today)
     if not checks:
-        return f"SELECT _row, _err_col, _reason FROM {p} WHERE _reason IS NOT NULL"
+        return f"SELECT * FROM {p}"
     join = "LEFT JOIN patients pt ON pt.patient_id = p.patient_id" if _has_orphan_check(t) else ""
     col_case = "CASE " + " ".join(f"WHEN {cond} THEN {quote(c)}" for c, cond, _ in checks) + " END"
     reason_case = "CASE " + " ".join(f"WHEN {cond} THEN {r}" for _, cond, r in checks) + " END"
-    late = " OR ".join(f"({cond})" for _, cond, _ in checks)
-    return (f"SELECT p._row, CASE WHEN p._reason IS NOT NULL THEN p._err_col ELSE {col_case} END AS _err_col, "
-            f"coalesce(p._reason, {reason_case}) AS _reason FROM {p} p {join} "
-            f"WHERE p._reason IS NOT NULL OR {late}")
+    return (f"SELECT p.* REPLACE (CASE WHEN p._reason IS NOT NULL THEN p._err_col ELSE {col_case} END AS _err_col, "
+            f"coalesce(p._reason, {reason_case}) AS _reason) FROM {p} p {join}")
 
 
 def _quarantine_duplicates(con, p: str, out: str, cols: list[str], head: str, extract_id: str) -> None:

@@ -241,13 +241,14 @@ def _lab_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[Col
 
 
 def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, target: str,
-              types: dict[str, str] | None = None) -> str:
+              types: dict[str, str] | None = None, wrap=None) -> str:
     """SQL (one or more statements) creating TEMP TABLE `target` with the canonical columns,
     `_row`, `_err_col`, `_reason` (first failing check in column order), `_h` (hash of the
     canonical content, to find duplicates) and, for lab_results, `_unknown_analyte`.
 
     Three levels, so that every parse runs once per row: the cleaned row (+ resolved codes and
-    units, `_num`), the canonical values `__v<i>`, then the checks over those values."""
+    units, `_num`), the canonical values `__v<i>`, then the checks over those values.
+    `wrap(select)`: a SELECT over the parenthesised parse (the late checks, `load.with_late_checks`)."""
     cols, extra = table_sql(t, native_columns(t, types, value_maps))
     cleaned = cleaned_select(t, stg, staged, value_maps, types)
     pre = post = ""
@@ -285,8 +286,11 @@ def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, ta
     content_hash = content_hash_sql(t, [f'c."__v{i}"' for i in range(len(cols))])
     with_values = f"SELECT c.*, {values} FROM ({base}) c"
     with_err = f"SELECT c.*, {first} AS _err FROM ({with_values}) c"
-    return (f"{pre}CREATE OR REPLACE TEMP TABLE {target} AS SELECT c._row, {out}, {err_col} AS _err_col, "
-            f"{err_reason} AS _reason, {content_hash} AS _h{unknown} FROM ({with_err}) c{post}")
+    select = (f"SELECT c._row, {out}, {err_col} AS _err_col, {err_reason} AS _reason, "
+              f"{content_hash} AS _h{unknown} FROM ({with_err}) c")
+    if wrap:
+        select = wrap(f"({select})")
+    return f"{pre}CREATE OR REPLACE TEMP TABLE {target} AS {select}{post}"
 
 
 def content_hash_sql(t: schema.Table, values: list[str]) -> str:

@@ -134,17 +134,17 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     parsed: dict[str, str] = {}  # table -> parsed TEMP table
     views: dict[str, tuple] = {}  # table -> (Parquet file read in place, its table), parsed when loaded
 
-    def parse(t: schema.Table, staged: read.Staged, clock: float) -> None:
+    def parse(t: schema.Table, staged: read.Staged, clock: float, wrap=None) -> None:
         parsed[t.name] = f"aos_p_{t.name}"
         with _reading(staged):
             con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name),
-                                            parsed[t.name], staged.types))
+                                            parsed[t.name], staged.types, wrap))
         con.execute(f"DROP {'VIEW' if staged.view else 'TABLE'} {staged.stg}")
         _lap(summary, f"normalise {t.name}", clock)
 
-    def stage(f, keep_view: bool) -> None:
+    def stage(f, keep_view: bool, wrap=None) -> None:
         """Read `f` (a Parquet file in place: a view) and check it for personnummer; a CSV file
-        (or a view unless `keep_view`) is parsed at once."""
+        (or a view unless `keep_view`) is parsed at once (`wrap`: see normalise.parse_sql)."""
         t = schema.table(f.table)
         if say:
             say(f"reading {f.name} ...")
@@ -160,15 +160,16 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         if staged.view and keep_view:  # nothing copied yet: parsed when it is loaded
             views[t.name] = (t, staged)
         else:
-            parse(t, staged, clock)
+            if say and wrap:  # declared dates: parsed and loaded now
+                say(f"validating and loading {t.name} ...")
+            parse(t, staged, clock, wrap)
 
-    def load_one(name: str, extract_date) -> None:
-        if say:
-            say(f"validating and loading {name} ...")
+    def load_one(name: str, extract_date, checked: bool = False) -> None:
         if name in views:
             parse(*views.pop(name), time.perf_counter())
         clock = time.perf_counter()
-        load.finalise(con, schema.table(name), parsed.pop(name), results[name], eid, extract_date, now)
+        load.finalise(con, schema.table(name), parsed.pop(name), results[name], eid, extract_date, now,
+                      checked)
         _lap(summary, f"validate and load {name}", clock)
 
     by_size = sorted(todo, key=lambda f: f.path.stat().st_size)
@@ -181,13 +182,17 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
                 parse(*views.pop(name), time.perf_counter())
         dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
         for name in _load_order([*parsed, *views]):
+            if say:
+                say(f"validating and loading {name} ...")
             load_one(name, dates["extract_date"])
     else:  # declared dates: one file at a time, read, parsed and loaded (one parsed table alive)
         dates, derived = meta.resolve_dates(con, cfg.dates, {}, now)
         files = {f.table: f for f in by_size}
-        for name in _load_order(list(files)):
-            stage(files[name], keep_view=False)
-            load_one(name, dates["extract_date"])
+        for name in _load_order(list(files)):  # the parse also applies the late checks
+            t, ed = schema.table(name), dates["extract_date"]
+            stage(files[name], keep_view=False,
+                  wrap=lambda sel, t=t, ed=ed: load.with_late_checks(t, sel, ed, now))
+            load_one(name, ed, checked=True)
     emptiness.check(con, eid, summary, *summary.accept)
     stamp = dt.datetime.now()
     for r in results.values():

@@ -100,7 +100,8 @@ def finalise(con, t: schema.Table, p: str, res: FileResult, extract_id: str,
 def _problems_sql(t: schema.Table, p: str, extract_date: dt.date | None, today: dt.date) -> str:
     """Rows of `p` with a problem (`_row, _err_col, _reason`): the parse's, else the first late
     check's (one pass; the orphan check joins `patients`)."""
-    return f"SELECT _row, _err_col, _reason FROM ({with_late_checks(t, p, extract_date, today)}) WHERE _reason IS NOT NULL"
+    checked = with_late_checks(t, p, extract_date, today)
+    return f"SELECT _row, _err_col, _reason FROM ({checked}) WHERE _reason IS NOT NULL"
 
 
 def with_late_checks(t: schema.Table, p: str, extract_date: dt.date | None, today: dt.date) -> str:
@@ -142,7 +143,11 @@ def _quarantine_duplicates(con, p: str, out: str, cols: list[str], head: str, ex
 def repeated_hashes(h: np.ndarray) -> np.ndarray:
     """The values that occur more than once in `h`. A sort of the hash column: 0.2 s for 13.7 M
     rows, where DuckDB's GROUP BY of as many distinct values took 2.5 CPU seconds."""
-    h = np.sort(np.asarray(h))
+    h = np.asarray(h)
+    if h.flags.writeable:  # in place: no second copy of a large file's hashes
+        h.sort()
+    else:
+        h = np.sort(h)
     return np.unique(h[1:][h[1:] == h[:-1]])
 
 

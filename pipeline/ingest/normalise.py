@@ -185,15 +185,21 @@ class Resolution:
     num: str
     lookup: str = ""
 
-    def join(self, cleaned: str) -> str:
+    def resolve(self, cleaned: str) -> str:
+        """SELECT of the resolution, one row per distinct (code, unit) of `cleaned`."""
         return (
-            f"(SELECT k.{self.code_col} AS k_code, k.unit AS k_unit, {self.resolved}, u.multiply AS r_mul, "
+            f"SELECT k.{self.code_col} AS k_code, k.unit AS k_unit, {self.resolved}, u.multiply AS r_mul, "
             f"u.divide AS r_div, u.canonical_unit AS r_canonical_unit, u.analyte IS NOT NULL AS r_unit_known, "
             f"lim.lowest AS r_lowest, lim.highest AS r_highest, lim.below AS r_below, lim.above AS r_above "
             f"FROM (SELECT DISTINCT {self.code_col}, unit FROM ({cleaned})) k "
             f"{self.lookup} LEFT JOIN aos_units u ON u.analyte = {self.analyte} AND u.unit_key = aos_unit_key(k.unit) "
-            f"LEFT JOIN aos_limits lim ON lim.analyte = u.analyte) r "
-            f"ON r.k_code IS NOT DISTINCT FROM c.{self.code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit")
+            f"LEFT JOIN aos_limits lim ON lim.analyte = u.analyte")
+
+    def on(self) -> str:
+        return f"r.k_code IS NOT DISTINCT FROM c.{self.code_col} AND r.k_unit IS NOT DISTINCT FROM c.unit"
+
+    def join(self, cleaned: str) -> str:
+        return f"({self.resolve(cleaned)}) r ON {self.on()}"
 
 
 def _impossible(value: str) -> list[tuple[str, str]]:
@@ -235,19 +241,26 @@ def _lab_sql(t: schema.Table, native: frozenset = frozenset()) -> tuple[list[Col
 
 
 def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, target: str,
-              types: dict[str, str] | None = None) -> str:
-    """CREATE TEMP TABLE `target` with the canonical columns, `_row`, `_err_col`, `_reason`
-    (first failing check in column order), `_h` (hash of the canonical content, to find
-    duplicates) and, for lab_results, `_unknown_analyte`.
+              types: dict[str, str] | None = None, wrap=None) -> str:
+    """SQL (one or more statements) creating TEMP TABLE `target` with the canonical columns,
+    `_row`, `_err_col`, `_reason` (first failing check in column order), `_h` (hash of the
+    canonical content, to find duplicates) and, for lab_results, `_unknown_analyte`.
 
     Three levels, so that every parse runs once per row: the cleaned row (+ resolved codes and
-    units, `_num`), the canonical values `__v<i>`, then the checks over those values."""
+    units, `_num`), the canonical values `__v<i>`, then the checks over those values.
+    `wrap(select)`: a SELECT over the parenthesised parse (the late checks, `load.with_late_checks`)."""
     cols, extra = table_sql(t, native_columns(t, types, value_maps))
     cleaned = cleaned_select(t, stg, staged, value_maps, types)
+    pre = post = ""
     if extra:
+        # The resolution is a small TEMP table first: joined inline, DuckDB estimated it as large as
+        # the file and built its hash table from every row (one thread, 13.7 M lab rows: 6 s).
+        res = f"{target}_r"
+        pre = f"CREATE OR REPLACE TEMP TABLE {res} AS {extra.resolve(cleaned)}; "
+        post = f"; DROP TABLE {res}"
         # `_conv`: the number in the canonical unit, computed once for the value and its limits
         base = (f"SELECT c.*, round(c._num * c.r_mul / c.r_div, 6) AS _conv FROM ("
-                f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN {extra.join(cleaned)}) c")
+                f"SELECT c.*, r.*, {extra.num} AS _num FROM ({cleaned}) c LEFT JOIN {res} r ON {extra.on()}) c")
     else:
         base = cleaned
     # computed values (not bare column references) are replaced by their alias in the checks
@@ -270,11 +283,20 @@ def parse_sql(t: schema.Table, stg: str, staged: list[str], value_maps: dict, ta
     out = ", ".join(f'c."__v{i}" AS {ident(c.name)}' for i, c in enumerate(cols))
     unknown = (", c.r_analyte IS NULL AND c.analyte IS NOT NULL AS _unknown_analyte"
                if t.name == "lab_results" else "")
-    content_hash = "hash(" + ", ".join(f'c."__v{i}"' for i in range(len(cols))) + ")"
+    content_hash = content_hash_sql(t, [f'c."__v{i}"' for i in range(len(cols))])
     with_values = f"SELECT c.*, {values} FROM ({base}) c"
     with_err = f"SELECT c.*, {first} AS _err FROM ({with_values}) c"
-    return (f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT c._row, {out}, {err_col} AS _err_col, "
-            f"{err_reason} AS _reason, {content_hash} AS _h{unknown} FROM ({with_err}) c")
+    select = (f"SELECT c._row, {out}, {err_col} AS _err_col, {err_reason} AS _reason, "
+              f"{content_hash} AS _h{unknown} FROM ({with_err}) c")
+    if wrap:
+        select = wrap(f"({select})")
+    return f"{pre}CREATE OR REPLACE TEMP TABLE {target} AS {select}{post}"
+
+
+def content_hash_sql(t: schema.Table, values: list[str]) -> str:
+    """Hash of a row's canonical content, each value in its stored type, so that the parsed rows
+    and the stored table hash alike (`load.py` compares them per day)."""
+    return "hash(" + ", ".join(f"CAST({v} AS {c.dtype})" for v, c in zip(values, t.columns)) + ")"
 
 
 def checked_dates(t: schema.Table) -> list[str]:

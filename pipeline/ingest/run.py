@@ -134,15 +134,17 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     parsed: dict[str, str] = {}  # table -> parsed TEMP table
     views: dict[str, tuple] = {}  # table -> (Parquet file read in place, its table), parsed when loaded
 
-    def parse(t: schema.Table, staged: read.Staged, clock: float) -> None:
+    def parse(t: schema.Table, staged: read.Staged, clock: float, wrap=None) -> None:
         parsed[t.name] = f"aos_p_{t.name}"
         with _reading(staged):
             con.execute(normalise.parse_sql(t, staged.stg, staged.columns, mapping.values(t.name),
-                                            parsed[t.name], staged.types))
+                                            parsed[t.name], staged.types, wrap))
         con.execute(f"DROP {'VIEW' if staged.view else 'TABLE'} {staged.stg}")
         _lap(summary, f"normalise {t.name}", clock)
 
-    for f in sorted(todo, key=lambda f: f.path.stat().st_size):
+    def stage(f, keep_view: bool, wrap=None) -> None:
+        """Read `f` (a Parquet file in place: a view) and check it for personnummer; a CSV file
+        (or a view unless `keep_view`) is parsed at once (`wrap`: see normalise.parse_sql)."""
         t = schema.table(f.table)
         if say:
             say(f"reading {f.name} ...")
@@ -155,24 +157,42 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
         with _reading(staged):
             personnummer.check_staged(con, staged.stg, staged.columns, f.name, staged.types)
         clock = _lap(summary, f"personnummer check {t.name}", clock)
-        if staged.view:  # nothing copied yet: parse it when it is loaded (one parsed table at a time)
+        if staged.view and keep_view:  # nothing copied yet: parsed when it is loaded
             views[t.name] = (t, staged)
         else:
-            parse(t, staged, clock)
-    for name in _dates_need(cfg.dates):
+            if say and wrap:  # declared dates: parsed and loaded now
+                say(f"validating and loading {t.name} ...")
+            parse(t, staged, clock, wrap)
+
+    def load_one(name: str, extract_date, checked: bool = False) -> None:
         if name in views:
             parse(*views.pop(name), time.perf_counter())
-    dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
-    loading = [*parsed, *views]
-    order = [n for n in LOAD_ORDER if n in loading] + [n for n in loading if n not in LOAD_ORDER]
-    for name in order:
-        if name in views:
-            parse(*views.pop(name), time.perf_counter())
-        if say:
-            say(f"validating and loading {name} ...")
         clock = time.perf_counter()
-        load.finalise(con, schema.table(name), parsed[name], results[name], eid, dates["extract_date"], now)
+        load.finalise(con, schema.table(name), parsed.pop(name), results[name], eid, extract_date, now,
+                      checked)
         _lap(summary, f"validate and load {name}", clock)
+
+    by_size = sorted(todo, key=lambda f: f.path.stat().st_size)
+    need = _dates_need(cfg.dates)
+    if need:  # dates derived from the parsed event tables: every file is read before any load
+        for f in by_size:
+            stage(f, keep_view=True)
+        for name in need:
+            if name in views:
+                parse(*views.pop(name), time.perf_counter())
+        dates, derived = meta.resolve_dates(con, cfg.dates, parsed, now)
+        for name in _load_order([*parsed, *views]):
+            if say:
+                say(f"validating and loading {name} ...")
+            load_one(name, dates["extract_date"])
+    else:  # declared dates: one file at a time, read, parsed and loaded (one parsed table alive)
+        dates, derived = meta.resolve_dates(con, cfg.dates, {}, now)
+        files = {f.table: f for f in by_size}
+        for name in _load_order(list(files)):  # the parse also applies the late checks
+            t, ed = schema.table(name), dates["extract_date"]
+            stage(files[name], keep_view=False,
+                  wrap=lambda sel, t=t, ed=ed: load.with_late_checks(t, sel, ed, now))
+            load_one(name, ed, checked=True)
     emptiness.check(con, eid, summary, *summary.accept)
     stamp = dt.datetime.now()
     for r in results.values():
@@ -187,6 +207,10 @@ def _ingest(con, extract_dir, files, cfg, mapping, eid, summary, say) -> None:
     summary.quarantine_by_column = con.execute(
         "SELECT table_name, column_name, count(*) FROM quarantine WHERE extract_id = ? "
         "GROUP BY ALL ORDER BY 3 DESC, 1, 2 LIMIT 20", [eid]).fetchall()
+
+
+def _load_order(names: list[str]) -> list[str]:
+    return [n for n in LOAD_ORDER if n in names] + [n for n in names if n not in LOAD_ORDER]
 
 
 def _dates_need(declared: dict) -> list[str]:

@@ -32,6 +32,7 @@ class Settings:
     top_share: float
     calibration_bins: int
     random_state: int
+    max_train_rows: int
     n_threads: int
     hgb_max_iter: int
     hgb_learning_rate: float

@@ -12,6 +12,10 @@ from ..months import add as add_months, fmt as month_label, parse as parse_month
 from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
+# `aos evaluate`'s DuckDB memory limit when AOS_MEMORY_LIMIT is not set. The model's sample and
+# batches live in Python beside it (about 1 GB at max_train_rows = 1,000,000), so the process
+# stays under 4 GB; DuckDB spills the rest to `<database>.tmp`.
+MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)

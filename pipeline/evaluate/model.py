@@ -206,7 +206,8 @@ def predict_test(con, models: dict, features: list[tuple[str, str]], settings: S
             X = matrix(batch, names)
             keep["month"].append(batch.column("month").to_numpy(zero_copy_only=False))
             keep["label"].append(batch.column("label").to_numpy(zero_copy_only=False).astype(np.int8))
-            keep["rule_n_criteria"].append(batch.column("rule_n_criteria").to_numpy())
+            keep["rule_n_criteria"].append(
+                batch.column("rule_n_criteria").to_numpy(zero_copy_only=False))
             with threadpool_limits(limits=settings.n_threads):
                 for name, model in models.items():
                     risk[name].append(model.predict_proba(X)[:, 1])

@@ -110,6 +110,7 @@ def run(args) -> int:
             rep = model.run_model(con, first, last, until, settings)
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
         timings["model"] = round(time.perf_counter() - step, 3)
+        timings.update({f"model_{k}": v for k, v in rep.timings.items()})
     finally:
         con.close()
         stack.close()

@@ -13,6 +13,7 @@ workload.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -53,6 +54,7 @@ class ModelReport:
     test_months: list[date] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     skipped: str = ""  # why the model was not fitted, if it was not
+    timings: dict = field(default_factory=dict)  # seconds per step: sample, fit, predict, metrics
 
 
 def label_months(first: date, last: date, until: date, window: int) -> list[date]:
@@ -220,6 +222,13 @@ def fit_and_evaluate(con, train_months: list[date], test_months: list[date],
     """Fit both models on the sampled training rows and evaluate them on every test row
     (`split` has made eval_model_rows)."""
     report = ModelReport(train_months=train_months, test_months=test_months)
+    t0 = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal t0
+        report.timings[step] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+
     sizes = set_sizes(con)
     trained = sample_training(con, settings, sizes["train"]["n_rows"])
     if trained["n_rows"] == 0 or trained["n_cancer"] in (0, trained["n_rows"]):
@@ -234,13 +243,16 @@ def fit_and_evaluate(con, train_months: list[date], test_months: list[date],
     X_train = matrix(train, report.features)
     y_train = train.column("label").to_numpy(zero_copy_only=False).astype(np.int8)
     del train
+    lap("sample")
     models = make_models(settings)
     with threadpool_limits(limits=settings.n_threads):
         # OpenMP threads beyond free cores slow gradient boosting ten-fold on a shared machine
         for model in models.values():
             model.fit(X_train, y_train)
     del X_train, y_train
+    lap("fit")
     test, risks = predict_test(con, models, features, settings)
+    lap("predict")
     y_test = test["label"].to_numpy()
     rows_out, calib, workload = [], [], []
     for name, p in risks.items():
@@ -262,6 +274,7 @@ def fit_and_evaluate(con, train_months: list[date], test_months: list[date],
     # the rule rows are the same for both models: keep one copy
     rule = ew[ew["flagged_by"] == "rule"].drop_duplicates("min_criteria").assign(model="")
     report.equal_workload = pd.concat([rule, ew[ew["flagged_by"] == "model"]], ignore_index=True)
+    lap("metrics")
     return report
 
 
@@ -270,8 +283,12 @@ def run_model(con, first: date, last: date, until: date, settings: Settings) -> 
     if len(months) < 2:
         return ModelReport(skipped=f"fewer than 2 months in the period have complete "
                                    f"{settings.label_window_months}-month follow-up")
+    t0 = time.perf_counter()
     train_months, test_months = split(con, months, settings)
     if not train_months and not test_months:
         return ModelReport(skipped="patient_month_features has no rows for the months with "
                                    "complete follow-up")
-    return fit_and_evaluate(con, train_months, test_months, settings)
+    took = round(time.perf_counter() - t0, 3)
+    report = fit_and_evaluate(con, train_months, test_months, settings)
+    report.timings = {"split": took, **report.timings}
+    return report

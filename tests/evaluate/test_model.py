@@ -177,6 +177,7 @@ def test_capped_model_still_scores_every_test_row(con, monkeypatch):
     assert (rep.metrics["n_test"] == sizes["test"]["n_rows"]).all()
     assert (rep.metrics["n_test_cancer"] == sizes["test"]["n_cancer"]).all()
     assert rep.metrics["auroc"].between(0.6, 1).all()
+    assert list(rep.timings) == ["split", "sample", "fit", "predict", "metrics"]
     monkeypatch.setattr(model, "PREDICT_BATCH_ROWS", 997)
     small = model.run_model(con, MONTHS[0], MONTHS[-1], date(2024, 12, 31), capped)
     pd.testing.assert_frame_equal(rep.metrics, small.metrics)

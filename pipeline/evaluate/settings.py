@@ -13,8 +13,8 @@ from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
 # `aos evaluate`'s DuckDB memory limit when AOS_MEMORY_LIMIT is not set. The model's sample and
-# batches live in Python beside it (about 1 GB at max_train_rows = 1,000,000), so the process
-# stays under 4 GB; DuckDB spills the rest to `<database>.tmp`.
+# batches live in Python beside it (max_train_rows bounds them): the process peaked at 2.5 GB
+# at 1 M patients and 3.2 GB at 3 M, under 4 GB; DuckDB spills the rest to `<database>.tmp`.
 MEMORY_LIMIT = "2GB"
 
 

@@ -49,8 +49,9 @@ def run(args) -> int:
     from ..evaluate.cohort_months import ensure_months, needed_months, table_exists
     from ..evaluate.disclosure import suppress
     from ..report.messages import Messages
-    from ..evaluate.settings import (add_months, default_rules, load_settings, month_label,
-                                     parse_month, with_rules)
+    from ..evaluate.settings import (MEMORY_LIMIT, add_months, default_rules, load_settings,
+                                     month_label, parse_month, with_rules)
+    from ..ingest.run import configure
 
     t0 = time.perf_counter()
     first, last = parse_month(args.first, "--from"), parse_month(args.last, "--to")
@@ -74,6 +75,8 @@ def run(args) -> int:
         stack.close()
         raise
     try:
+        configure(con, MEMORY_LIMIT)  # AOS_MEMORY_LIMIT wins, as in aos run
+        memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
         bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
@@ -107,6 +110,7 @@ def run(args) -> int:
             rep = model.run_model(con, first, last, until, settings)
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
         timings["model"] = round(time.perf_counter() - step, 3)
+        timings.update({f"model_{k}": v for k, v in rep.timings.items()})
     finally:
         con.close()
         stack.close()
@@ -117,7 +121,7 @@ def run(args) -> int:
         "cancer_register_complete_until": until,
         "lookback_from": month_label(bt.lookback_from),
         "cohort_months_computed": [month_label(m) for m in computed],
-        "settings": settings.__dict__, "timings_s": timings,
+        "settings": settings.__dict__, "timings_s": timings, "duckdb_memory_limit": memory_limit,
         "model_train_months": [month_label(m) for m in rep.train_months],
         "model_test_months": [month_label(m) for m in rep.test_months],
         "model_skipped": rep.skipped,

@@ -2,13 +2,18 @@
 
 Label: a cancer in (T, last day of month M + 12 months]. Temporal split: the latest months
 with complete follow-up are the test months, earlier months the training months; a seeded
-random share of patients is held out for testing and never trained on. Models:
-LogisticRegression and HistGradientBoostingClassifier. Reported: AUROC, average precision, calibration by decile, the share of cancers in the top 10 %
-of risk, and a comparison with the review rule at equal workload.
+share of patients is held out for testing and never trained on. The split is done in DuckDB
+(sql/evaluate/08_model_rows.sql); the models are fitted on a seeded sample of at most
+`max_train_rows` training rows and predict every test row in batches streamed from DuckDB, so
+the memory held in Python does not grow with the population. Models: LogisticRegression and
+HistGradientBoostingClassifier. Reported: AUROC, average precision, calibration by decile, the
+share of cancers in the top 10 % of risk, and a comparison with the review rule at equal
+workload.
 """
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,13 +30,19 @@ from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 from . import metrics
 from .settings import Settings, add_months
 from ..cohort.rules import install_cancer_macro
+from ..ingest.reference import ident
 from ..sqlfiles import run_file
 
-# Never model inputs: identifiers, the label, the rule's criteria count kept for the comparison
-# (rule_n_criteria), a data-coverage marker (baseline_incomplete) and the review-list flag
-# (redundant with n_criteria, which the features keep).
+# Never model inputs: identifiers, the label, the split, the rule's criteria count kept for the
+# comparison (rule_n_criteria), a data-coverage marker (baseline_incomplete) and the review-list
+# flag (redundant with n_criteria, which the features keep).
 NOT_FEATURES = ("month", "patient_id", "care_unit_id", "label", "rule_n_criteria",
-                "baseline_incomplete", "on_review_list")
+                "baseline_incomplete", "on_review_list", "role", "sample_key")
+# DuckDB column types that are model inputs (as FLOAT); DECIMAL(p, s) too.
+NUMERIC_TYPES = {"BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+                 "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE"}
+# Test rows per batch streamed from DuckDB for prediction (about 10 MB of float32 features).
+PREDICT_BATCH_ROWS = 100_000
 
 
 @dataclass
@@ -43,6 +54,7 @@ class ModelReport:
     test_months: list[date] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     skipped: str = ""  # why the model was not fitted, if it was not
+    timings: dict = field(default_factory=dict)  # seconds per step: sample, fit, predict, metrics
 
 
 def label_months(first: date, last: date, until: date, window: int) -> list[date]:
@@ -56,53 +68,73 @@ def label_months(first: date, last: date, until: date, window: int) -> list[date
     return out
 
 
-def feature_matrix(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric model inputs from patient_month_features rows: booleans as 0/1, sex as male 0/1,
-    other text columns and identifiers dropped. Missing values stay NaN."""
-    cols = {}
-    for name in frame.columns:
+def feature_columns(con) -> list[tuple[str, str]]:
+    """(name, SQL expression) of the model inputs, from the column types of
+    patient_month_features: numbers and booleans as FLOAT, sex as male 0/1; identifiers, text
+    and dates dropped. Missing values stay NULL (NaN in Python)."""
+    out = []
+    for name, kind, *_ in con.execute("DESCRIBE patient_month_features").fetchall():
         if name in NOT_FEATURES:
             continue
-        s = frame[name]
         if name == "sex":
-            cols["male"] = (s.astype("string") == "M").astype(float)
-        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            cols[name] = pd.to_numeric(s, errors="coerce").astype(float)
-    return pd.DataFrame(cols, index=frame.index)
+            out.append(("male", "CAST(sex = 'M' AS FLOAT)"))
+        elif kind in NUMERIC_TYPES or kind.startswith("DECIMAL"):
+            out.append((name, f"CAST({ident(name)} AS FLOAT)"))
+    return out
 
 
-def load_rows(con, months: list[date], settings: Settings) -> pd.DataFrame:
-    """Features, label and rule criteria count per patient-month."""
+def select_rows(features: list[tuple[str, str]], source: str, where: str = "true",
+                extra: tuple[str, ...] = ("month", "label", "rule_n_criteria")) -> str:
+    """SELECT of `extra` columns and the encoded features of `source` (a table or view with
+    patient_month_features' columns), in month, patient_id order."""
+    cols = [*extra, *(f"{expr} AS {ident(name)}" for name, expr in features)]
+    return f"SELECT {', '.join(cols)} FROM {source} WHERE {where} ORDER BY month, patient_id"
 
+
+def matrix(batch, names: list[str]) -> np.ndarray:
+    """The float32 feature matrix of an Arrow record batch or table (NULL -> NaN)."""
+    return np.column_stack([batch.column(n).to_numpy(zero_copy_only=False).astype(np.float32)
+                            for n in names]) if names else np.empty((batch.num_rows, 0), np.float32)
+
+
+def split(con, months: list[date], settings: Settings) -> tuple[list[date], list[date]]:
+    """Temporal and patient-disjoint split, in DuckDB (view eval_model_rows, column role). The
+    latest months are the test months and the earlier ones the training months; a seeded share
+    of the patients (hash of patient_id) is held out: their test-month rows are the test set,
+    and every other patient's training-month rows the training set. So no patient is in both
+    sets (in a closed cohort nearly every patient is seen in both periods, so dropping test-set
+    patients alone would leave nothing to train on). Returns (train months, test months)."""
     install_cancer_macro(con, settings.cancer)
     run_file(con, "evaluate/03_cancers.sql", {})
-    feats = run_file(con, "evaluate/10_model_features.sql", {"months": months})
-    labels = run_file(con, "evaluate/08_model_labels.sql",
-                      {"months": months, "window": settings.label_window_months})
-    rules = run_file(con, "evaluate/09_rule_flags.sql", {"months": months})
-    keys = ["month", "patient_id"]
-    rows = feats.merge(labels, on=keys, how="left").merge(rules, on=keys, how="left")
-    rows["month"] = pd.to_datetime(rows["month"]).dt.date
-    return rows
+    have = sorted(r[0] for r in con.execute(
+        "SELECT DISTINCT month FROM patient_month_features WHERE list_contains(?, month)",
+        [months]).fetchall())
+    n_test = 0
+    if len(have) >= 2:
+        n_test = min(len(have) - 1, max(1, math.ceil(len(have) * settings.test_share_of_months)))
+    test = have[len(have) - n_test:] if n_test else []
+    run_file(con, "evaluate/08_model_rows.sql", {
+        "months": have, "test_months": test, "window": settings.label_window_months,
+        "seed": str(settings.random_state), "held_out_share": settings.test_share_of_patients})
+    return have[:len(have) - n_test], test
 
 
-def temporal_split(rows: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Temporal and patient-disjoint split. The latest months are the test months and the
-    earlier ones the training months; a random share of the patients (seeded) is held out:
-    their test-month rows are the test set, and every other patient's training-month rows the
-    training set. So no patient is in both sets (in a closed cohort nearly every patient is
-    seen in both periods, so dropping test-set patients alone would leave nothing to train on)."""
-    months = sorted(rows["month"].unique())
-    if len(months) < 2:
-        return rows.iloc[0:0], rows.iloc[0:0]
-    n_test = min(len(months) - 1, max(1, math.ceil(len(months) * settings.test_share_of_months)))
-    test_months = set(months[-n_test:])
-    patients = np.sort(rows["patient_id"].unique())
-    rng = np.random.default_rng(settings.random_state)
-    held_out = set(patients[rng.random(len(patients)) < settings.test_share_of_patients])
-    in_test_months = rows["month"].isin(test_months)
-    held = rows["patient_id"].isin(held_out)
-    return rows[~in_test_months & ~held], rows[in_test_months & held]
+def set_sizes(con) -> dict[str, dict]:
+    """{'train'|'test': {n_rows, n_patients, n_cancer}} before any sampling."""
+    df = run_file(con, "evaluate/10_model_counts.sql", {})
+    sizes = {r.role: {"n_rows": int(r.n_rows), "n_patients": int(r.n_patients),
+                      "n_cancer": int(r.n_cancer)} for r in df.itertuples()}
+    empty = {"n_rows": 0, "n_patients": 0, "n_cancer": 0}
+    return {"train": sizes.get("train", empty), "test": sizes.get("test", empty)}
+
+
+def sample_training(con, settings: Settings, n_available: int) -> dict:
+    """Keep at most `max_train_rows` training rows, a seeded uniform sample, in the temp table
+    eval_model_train; return its {n_rows, n_patients, n_cancer}."""
+    cap = settings.max_train_rows
+    keep_below = 1.0 if n_available <= cap else min(1.0, (cap * 1.1 + 1000) / n_available)
+    df = run_file(con, "evaluate/09_model_train.sql", {"max_rows": cap, "keep_below": keep_below})
+    return {k: int(df[k].iloc[0]) for k in ("n_rows", "n_patients", "n_cancer")}
 
 
 def make_models(settings: Settings) -> dict:
@@ -164,30 +196,71 @@ def equal_workload(test: pd.DataFrame, risk: np.ndarray, settings: Settings) -> 
     return pd.DataFrame(out)
 
 
-def fit_and_evaluate(rows: pd.DataFrame, settings: Settings) -> ModelReport:
-    train, test = temporal_split(rows, settings)
-    report = ModelReport(train_months=sorted(train["month"].unique()),
-                         test_months=sorted(test["month"].unique()))
-    y_train = train["label"].astype(int).to_numpy()
-    y_test = test["label"].astype(int).to_numpy()
-    if len(train) == 0 or y_train.sum() == 0 or y_train.sum() == len(y_train):
+def predict_test(con, models: dict, features: list[tuple[str, str]], settings: Settings):
+    """Stream the test rows from DuckDB in batches and predict them with every model; keep
+    only month, label, rule_n_criteria and each model's risk."""
+    names = [n for n, _ in features]
+    query = select_rows(features, "eval_model_rows", "role = 'test'")
+    keep: dict[str, list] = {"month": [], "label": [], "rule_n_criteria": []}
+    risk: dict[str, list] = {name: [] for name in models}
+    with con.sql(query).to_arrow_reader(batch_size=PREDICT_BATCH_ROWS) as reader:
+        for batch in reader:
+            X = matrix(batch, names)
+            keep["month"].append(batch.column("month").to_numpy(zero_copy_only=False))
+            keep["label"].append(batch.column("label").to_numpy(zero_copy_only=False).astype(np.int8))
+            keep["rule_n_criteria"].append(
+                batch.column("rule_n_criteria").to_numpy(zero_copy_only=False))
+            with threadpool_limits(limits=settings.n_threads):
+                for name, model in models.items():
+                    risk[name].append(model.predict_proba(X)[:, 1])
+    test = pd.DataFrame({k: np.concatenate(v) for k, v in keep.items()})
+    return test, {name: np.concatenate(v) for name, v in risk.items()}
+
+
+def fit_and_evaluate(con, train_months: list[date], test_months: list[date],
+                     settings: Settings) -> ModelReport:
+    """Fit both models on the sampled training rows and evaluate them on every test row
+    (`split` has made eval_model_rows)."""
+    report = ModelReport(train_months=train_months, test_months=test_months)
+    t0 = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal t0
+        report.timings[step] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+
+    sizes = set_sizes(con)
+    trained = sample_training(con, settings, sizes["train"]["n_rows"])
+    if trained["n_rows"] == 0 or trained["n_cancer"] in (0, trained["n_rows"]):
         report.skipped = "the training months hold no cancers (or only cancers): no model fitted"
         return report
-    if y_test.sum() == 0:
+    if sizes["test"]["n_cancer"] == 0:
         report.skipped = "the test months hold no cancers: the model cannot be evaluated"
         return report
-    X_train, X_test = feature_matrix(train), feature_matrix(test)
-    report.features = list(X_train.columns)
-    rows_out, calib, workload = [], [], []
-    for name, model in make_models(settings).items():
+    features = feature_columns(con)
+    report.features = [n for n, _ in features]
+    train = con.sql(select_rows(features, "eval_model_train", extra=("label",))).to_arrow_table()
+    X_train = matrix(train, report.features)
+    y_train = train.column("label").to_numpy(zero_copy_only=False).astype(np.int8)
+    del train
+    lap("sample")
+    models = make_models(settings)
+    with threadpool_limits(limits=settings.n_threads):
         # OpenMP threads beyond free cores slow gradient boosting ten-fold on a shared machine
-        with threadpool_limits(limits=settings.n_threads):
+        for model in models.values():
             model.fit(X_train, y_train)
-            p = model.predict_proba(X_test)[:, 1]
+    del X_train, y_train
+    lap("fit")
+    test, risks = predict_test(con, models, features, settings)
+    lap("predict")
+    y_test = test["label"].to_numpy()
+    rows_out, calib, workload = [], [], []
+    for name, p in risks.items():
         rows_out.append({
-            "model": name, "n_train": len(train), "n_train_patients": train["patient_id"].nunique(),
-            "n_train_cancer": int(y_train.sum()), "n_test": len(test),
-            "n_test_patients": test["patient_id"].nunique(), "n_test_cancer": int(y_test.sum()),
+            "model": name, "n_train": trained["n_rows"], "n_train_patients": trained["n_patients"],
+            "n_train_cancer": trained["n_cancer"], "n_train_available": sizes["train"]["n_rows"],
+            "n_test": len(test), "n_test_patients": sizes["test"]["n_patients"],
+            "n_test_cancer": int(y_test.sum()),
             "auroc": roc_auc_score(y_test, p), "average_precision": average_precision_score(y_test, p),
             "prevalence_test": float(y_test.mean()),
             f"captured_top_{round(settings.top_share * 100)}pct": top_share_captured(
@@ -201,6 +274,7 @@ def fit_and_evaluate(rows: pd.DataFrame, settings: Settings) -> ModelReport:
     # the rule rows are the same for both models: keep one copy
     rule = ew[ew["flagged_by"] == "rule"].drop_duplicates("min_criteria").assign(model="")
     report.equal_workload = pd.concat([rule, ew[ew["flagged_by"] == "model"]], ignore_index=True)
+    lap("metrics")
     return report
 
 
@@ -209,8 +283,12 @@ def run_model(con, first: date, last: date, until: date, settings: Settings) -> 
     if len(months) < 2:
         return ModelReport(skipped=f"fewer than 2 months in the period have complete "
                                    f"{settings.label_window_months}-month follow-up")
-    rows = load_rows(con, months, settings)
-    if rows.empty:
+    t0 = time.perf_counter()
+    train_months, test_months = split(con, months, settings)
+    if not train_months and not test_months:
         return ModelReport(skipped="patient_month_features has no rows for the months with "
                                    "complete follow-up")
-    return fit_and_evaluate(rows, settings)
+    took = round(time.perf_counter() - t0, 3)
+    report = fit_and_evaluate(con, train_months, test_months, settings)
+    report.timings = {"split": took, **report.timings}
+    return report

@@ -12,6 +12,10 @@ from ..months import add as add_months, fmt as month_label, parse as parse_month
 from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
+# `aos evaluate`'s DuckDB memory limit when AOS_MEMORY_LIMIT is not set. The model's sample and
+# batches live in Python beside it (max_train_rows bounds them): the process peaked at 2.5 GB
+# at 1 M patients and 3.2 GB at 3 M, under 4 GB; DuckDB spills the rest to `<database>.tmp`.
+MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Settings:
     top_share: float
     calibration_bins: int
     random_state: int
+    max_train_rows: int
     n_threads: int
     hgb_max_iter: int
     hgb_learning_rate: float

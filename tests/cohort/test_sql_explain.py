@@ -54,7 +54,9 @@ def staged(tmp_path_factory):
         api.patient_timeline(con, pid, LAST)
         api.months(con)
         # the model's inputs (the model itself needs more months than this run has)
-        model.load_rows(con, [dt.date(2025, m, 1) for m in (1, 2, 3)], api._settings()[0])
+        settings = api._settings()[0]
+        model.split(con, [dt.date(2025, m, 1) for m in (1, 2, 3)], settings)
+        model.sample_training(con, settings, model.set_sizes(con)["train"]["n_rows"])
     finally:
         mp.undo()
     return seen, con

@@ -1,5 +1,6 @@
 """`aos evaluate` end to end on a constructed database file (cohort months already present)."""
 import argparse
+import json
 import logging
 import re
 
@@ -59,6 +60,9 @@ def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
     assert {"min_criteria:1", "min_criteria:2", "criterion:alp_high",
             "pair:alp_high+hb_low"} <= set(bt["rule_id"])
     assert not list(out.parent.glob(".eval.tmp-*"))
+    manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
+    assert {"cohort_months", "backtest", "model", "model_split", "model_fit",
+            "model_predict"} <= set(manifest["timings_s"])
 
 
 def test_leftovers_of_a_killed_evaluate_are_removed_and_a_second_writer_is_busy(db, tmp_path):
@@ -143,3 +147,24 @@ def test_months_of_another_rules_file_are_recomputed(monkeypatch):
     assert done == [month("2023-02"), month("2023-03")]
     assert calls == [("2023-02", "2023-03")]
     assert any("another rules file" in s for s in said)
+
+
+@pytest.mark.parametrize("env, expected", [(None, "MEMORY_LIMIT"), ("1GB", "1GB")])
+def test_duckdb_memory_limit_is_evaluates_own_or_aos_memory_limit(db, tmp_path, monkeypatch,
+                                                                  env, expected):
+    """DuckDB spills evaluate's SQL beyond its limit: the default of pipeline.evaluate.settings,
+    or AOS_MEMORY_LIMIT when set (as aos run); the manifest records what DuckDB used."""
+    from pipeline.evaluate import settings
+
+    if env is None:
+        monkeypatch.delenv("AOS_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("AOS_MEMORY_LIMIT", env)
+    limit = settings.MEMORY_LIMIT if expected == "MEMORY_LIMIT" else expected
+    want = duckdb.connect().execute(f"SET memory_limit = '{limit}'; "
+                                    "SELECT current_setting('memory_limit')").fetchone()[0]
+    out = tmp_path / "eval"
+    assert run(db, out, "--no-model") == 0
+    manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["duckdb_memory_limit"] == want
+    assert duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchone()[0] != want

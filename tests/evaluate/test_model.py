@@ -1,5 +1,7 @@
-"""The learned model on constructed patient-month features: temporal split, no look-ahead
-through the label, metrics and the equal-workload comparison."""
+"""The learned model on constructed patient-month features: temporal, patient-disjoint split
+in DuckDB, the seeded training sample and its cap, batched prediction, no look-ahead through
+the label, metrics and the equal-workload comparison."""
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -50,8 +52,16 @@ def con():
     return build()
 
 
-def rows_for(con, months):
-    return model.load_rows(con, months, SETTINGS)
+def rows_for(con, months, settings=SETTINGS):
+    """The model rows of `months` (split made): keys, label, role and encoded features."""
+    model.split(con, months, settings)
+    feats = model.feature_columns(con)
+    return con.sql(model.select_rows(feats, "eval_model_rows",
+                                     extra=("month", "patient_id", "label", "role"))).df()
+
+
+def features_only(rows):
+    return rows.drop(columns=["month", "patient_id", "label", "role"])
 
 
 def test_label_months_need_complete_follow_up():
@@ -61,11 +71,43 @@ def test_label_months_need_complete_follow_up():
 
 def test_temporal_split_has_no_patient_in_both_sets(con):
     rows = rows_for(con, MONTHS[:12])
-    train, test = model.temporal_split(rows, SETTINGS)
+    train, test = rows[rows["role"] == "train"], rows[rows["role"] == "test"]
     assert set(train["patient_id"]).isdisjoint(set(test["patient_id"]))
     assert max(train["month"]) < min(test["month"])
     assert len(test) > 0
     assert test["month"].nunique() == int(np.ceil(12 * SETTINGS.test_share_of_months))
+    # every patient not held out is trained on in every training month
+    assert len(train) == train["patient_id"].nunique() * train["month"].nunique()
+    held = test["patient_id"].nunique() / rows["patient_id"].nunique()
+    assert abs(held - SETTINGS.test_share_of_patients) < 0.1  # 400 patients, share 0.4
+
+
+def test_held_out_patients_follow_the_seed(con):
+    def held(seed):
+        rows = rows_for(con, MONTHS[:12], replace(SETTINGS, random_state=seed))
+        return set(rows.loc[rows["role"] == "test", "patient_id"])
+    assert held(0) == held(0)
+    assert held(0) != held(1)
+
+
+def test_training_sample_is_capped_and_seeded(con):
+    def sample(cap, seed=0):
+        s = replace(SETTINGS, max_train_rows=cap, random_state=seed)
+        model.split(con, MONTHS[:12], s)
+        n = model.set_sizes(con)["train"]["n_rows"]
+        got = model.sample_training(con, s, n)
+        keys = con.sql("SELECT month, patient_id, role FROM eval_model_train ORDER BY ALL").df()
+        assert got["n_rows"] == len(keys) and set(keys["role"]) == {"train"}
+        return n, keys
+
+    n, first = sample(500)
+    assert n > 500 and len(first) == 500
+    pd.testing.assert_frame_equal(first, sample(500)[1])  # same seed, same rows
+    assert not first.equals(sample(500, seed=1)[1])
+    assert len(sample(n + 10)[1]) == n  # a cap above the training set keeps every row
+    # a uniform sample: its months are all the training months, in about equal numbers
+    per_month = first["month"].value_counts()
+    assert len(per_month) == len(set(sample(n)[1]["month"])) and per_month.min() > 20
 
 
 def test_features_ignore_later_labels():
@@ -77,19 +119,25 @@ def test_features_ignore_later_labels():
     con.execute("INSERT INTO cancer_diagnoses SELECT patient_id, DATE '2022-09-15', 'C50' "
                 "FROM patient_month_features WHERE month = DATE '2022-06-01' AND age > 60")
     after = rows_for(con, m)
-    feats_before = model.feature_matrix(before)
-    pd.testing.assert_frame_equal(feats_before, model.feature_matrix(after))
+    pd.testing.assert_frame_equal(features_only(before), features_only(after))
     assert not before["label"].equals(after["label"])
     assert after["label"].sum() == (before["age"] > 60).sum()
 
 
-def test_feature_matrix_encodes_sex_and_booleans_and_drops_ids():
-    frame = pd.DataFrame({"month": [date(2023, 1, 1)] * 2, "patient_id": ["a", "b"],
-                          "care_unit_id": ["U", "U"], "sex": ["M", "F"], "age": [70, 40],
-                          "hb_low": [True, False], "note": ["x", "y"]})
-    X = model.feature_matrix(frame)
-    assert list(X.columns) == ["male", "age", "hb_low"]
-    assert X["male"].tolist() == [1.0, 0.0] and X["hb_low"].tolist() == [1.0, 0.0]
+def test_feature_columns_encode_sex_and_booleans_and_drop_ids():
+    con = new_db()
+    con.execute("CREATE OR REPLACE TABLE patient_month_features (month DATE, patient_id VARCHAR, "
+                "care_unit_id VARCHAR, sex VARCHAR, age INTEGER, hb_low BOOLEAN, note VARCHAR, "
+                "alp DECIMAL(6, 2))")
+    con.execute("INSERT INTO patient_month_features VALUES "
+                "('2023-01-01', 'a', 'U', 'M', 70, true, 'x', 1.5), "
+                "('2023-01-01', 'b', 'U', 'F', 40, false, 'y', NULL)")
+    feats = model.feature_columns(con)
+    assert [n for n, _ in feats] == ["male", "age", "hb_low", "alp"]
+    X = model.matrix(con.sql(model.select_rows(feats, "patient_month_features", extra=()))
+                     .to_arrow_table(), [n for n, _ in feats])
+    assert X.dtype == np.float32
+    np.testing.assert_array_equal(X, np.array([[1, 70, 1, 1.5], [0, 40, 0, np.nan]], np.float32))
 
 
 def test_top_share_and_calibration_known_answers():
@@ -116,6 +164,24 @@ def test_model_report_and_equal_workload(con):
         mod = ew[(ew["flagged_by"] == "model") & (ew["model"] == name)].set_index("min_criteria")
         assert (mod["n_flagged"] == rule).all()  # equal workload by construction
     assert max(rep.train_months) < min(rep.test_months)
+
+
+def test_capped_model_still_scores_every_test_row(con, monkeypatch):
+    """A training cap changes what is fitted, never what is scored: every test row, streamed
+    in batches (odd batch sizes give the same result as one batch)."""
+    capped = replace(SETTINGS, max_train_rows=3000)
+    rep = model.run_model(con, MONTHS[0], MONTHS[-1], date(2024, 12, 31), capped)
+    sizes = model.set_sizes(con)
+    assert (rep.metrics["n_train"] == 3000).all()
+    assert (rep.metrics["n_train_available"] == sizes["train"]["n_rows"]).all()
+    assert (rep.metrics["n_test"] == sizes["test"]["n_rows"]).all()
+    assert (rep.metrics["n_test_cancer"] == sizes["test"]["n_cancer"]).all()
+    assert rep.metrics["auroc"].between(0.6, 1).all()
+    assert list(rep.timings) == ["split", "sample", "fit", "predict", "metrics"]
+    monkeypatch.setattr(model, "PREDICT_BATCH_ROWS", 997)
+    small = model.run_model(con, MONTHS[0], MONTHS[-1], date(2024, 12, 31), capped)
+    pd.testing.assert_frame_equal(rep.metrics, small.metrics)
+    pd.testing.assert_frame_equal(rep.equal_workload, small.equal_workload)
 
 
 def test_model_skips_with_a_reason_when_no_cancers():

@@ -537,6 +537,26 @@ def busy_note(runs: dict) -> list[str]:
     return [text, ""]
 
 
+def evaluate_memory(runs: dict, mem_fit: dict, national_mb: float) -> list[str]:
+    """What the measured peaks say about aos evaluate's memory at national size."""
+    ns = sorted(int(n) for n in runs)
+    peaks = [runs[str(n)]["steps"]["evaluate"]["peak_mb"] / 1024 for n in ns]
+    ram = runs[str(ns[-1])]["machine"]["ram_gb"]
+    text = (f"`aos evaluate` fits its model on a seeded sample of at most `max_train_rows` "
+            f"training rows (`evaluate.toml`) and scores the test rows in batches, so only "
+            f"DuckDB's work grows with the population, within its memory limit. Its peak went "
+            f"from {peaks[0]:.1f} to {peaks[-1]:.1f} GiB over the sizes measured "
+            f"(k = {mem_fit['exponent']:.2f}); ")
+    if mem_fit["exponent"] < 0.5:
+        text += ("it does not grow in proportion to the patients, so the linear "
+                 f"extrapolation above ({national_mb / 1024:.1f} GiB) is an upper bound.")
+    else:
+        fits_at = (ram * 1024 - mem_fit["intercept"]) / mem_fit["slope"] if mem_fit["slope"] > 0 else float("inf")
+        text += (f"by the linear fit it fills this {ram} GiB machine at about {fits_at:.1f} M "
+                 "patients.")
+    return [text]
+
+
 def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
     runs, steps = doc["runs"], nat["steps"]
     pinned = sorted(int(n) for n in runs if runs[str(n)].get("one_core"))
@@ -575,9 +595,8 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
               f"and the database after ingest and a 36-month backfill about "
               f"{disk.get('db_mb', 0) / 1024:.1f} GiB; DuckDB spills to its temp directory when a "
               "step needs more than its memory limit (`AOS_MEMORY_LIMIT`; default 3GB for `aos ingest`, "
-              "6GB for `aos run`; `aos evaluate` uses DuckDB's default, 80 % of RAM, and holds its "
-              "model's feature frames in pandas, outside that limit), which takes up to that much "
-              "again.", ""]
+              "6GB for `aos run`, 2GB for `aos evaluate`, whose model fit adds a training sample "
+              "of at most `max_train_rows` rows in Python), which takes up to that much again.", ""]
     lines += ["## Where one machine stops being enough", ""]
     monthly = [s for s in ("ingest", "one_month") if s in steps]
     if len(monthly) == 2:
@@ -607,15 +626,8 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
                  "spill to its temp directory within its memory limit (issue 14 point 4 checks "
                  "that it then still succeeds), which makes the step slower than the fits say")
               + "."]
-    if "evaluate" in steps:
-        ev = steps["evaluate"]["peak_mb"] / 1024
-        ram = runs[str(max(map(int, runs)))]["machine"]["ram_gb"]
-        fits = ram / ev * NATIONAL  # patients whose evaluate fills this machine's RAM
-        lines += [f"`aos evaluate` is different: its learned model holds every patient-month's "
-                  f"features in pandas, outside DuckDB's limit, so it cannot spill; about "
-                  f"{ev:.0f} GiB at national size. On this {ram} GiB machine it stops at about "
-                  f"{fits / 1e6:.1f} M patients; beyond that it needs a sampled or streamed model "
-                  "fit (not built yet) or `--no-model`."]
+    if "evaluate" in steps and "evaluate" in fit:
+        lines += evaluate_memory(runs, fit["evaluate"]["peak_mb"], steps["evaluate"]["peak_mb"])
     lines += ["",
               "So one machine with 16 cores, 64 GiB and a fast local disk of a few times the "
               "database size is enough while the numbers above stay within a night; it stops "

@@ -479,10 +479,10 @@ def render(doc: dict) -> str:
               f"Python {m0['python']}; code version {', '.join(versions)} (last commit of "
               f"`pipeline/`, `sql/`); each size in one session, on "
               f"{', '.join(sorted({runs[str(n)]['measured_at'][:10] for n in ns}))}; these "
-              f"{len(ns)} sizes took {total / 60:.0f} min in all{whole}. The machine was shared with "
-              "other jobs (1-minute load average at the end of each size: "
-              f"{', '.join(str(runs[str(n)]['load_avg_1min_end']) for n in ns)}), so wall times "
-              "are upper bounds and vary from run to run; CPU seconds (the work done, user + "
+              f"{len(ns)} sizes took {total / 60:.0f} min in all{whole}. The 1-minute load average at "
+              "the end of each size, the benchmark's own steps included, was "
+              f"{', '.join(str(runs[str(n)]['load_avg_1min_end']) for n in ns)} (2 cores); wall "
+              "times rise with any other load and vary from run to run; CPU seconds (the work done, user + "
               "system, of the process tree) depend much less on the load, and the fits and the "
               "extrapolation below use them.", "",
               "Wall time, seconds (× one raw scan of the same extract, measured in the same session):", ""]
@@ -620,7 +620,8 @@ def national_section(doc: dict, nat: dict, fit: dict) -> list[str]:
                   f"({hours(b[f'seconds_{CORES[1]}_cores_ideal'])} ideally)."]
     duck = {s: v for s, v in steps.items() if s != "evaluate"}  # bounded by DuckDB's limit
     peak = max(v["peak_mb"] for v in duck.values()) / 1024
-    lines += [f"The largest peak of the monthly steps, about {peak:.0f} GiB without a limit, "
+    lines += [f"The largest peak of the steps DuckDB bounds (all but evaluate), about {peak:.0f} GiB "
+              "without a limit, "
               + ("fits in a common 64 GiB server" if peak < 48 else
                  "is more than a common 64 GiB server holds, so at national size DuckDB must "
                  "spill to its temp directory within its memory limit (issue 14 point 4 checks "

@@ -23,14 +23,7 @@ from .model import ModelReport  # noqa: E402
 from ..report.messages import Messages  # noqa: E402
 from .settings import Settings, month_label  # noqa: E402
 
-QCANCER_NOTE = (
-    "For orientation only: QCancer-2013 (Hippisley-Cox & Coupland, BJGP 2013) reports 54–59 % "
-    "of cancers diagnosed within two years in the top 10 % of risk, on UK QResearch data with "
-    "BMI, smoking, alcohol, deprivation and 20+ coded symptoms. Ours differ in data (a Swedish "
-    "primary-care extract, here synthetic), population (patient-months of adults who passed the "
-    "exclusions), outcome (any cancer within 12 months, not 2 years) and features, so the "
-    "figures are not comparable."
-)
+QCANCER_NOTE = Messages("en")("ev_qcancer")  # the API prints it; the page uses its language
 
 
 def suppressed_tables(bt: Backtest, rep: ModelReport, settings: Settings) -> dict[str, pd.DataFrame]:
@@ -64,27 +57,26 @@ def model_tables(rep: ModelReport) -> dict[str, pd.DataFrame]:
     }
 
 
-def model_answer(tables: dict, k: int = 2) -> str:
+def model_answer(tables: dict, k: int = 2, lang: str = "en") -> str:
     """One sentence: the rule at min_criteria k against each model at the same workload
     (from the suppressed equal-workload table, so a hidden count is never quoted)."""
     ew = tables.get("equal_workload")
     if ew is None or ew.empty or k not in set(ew["min_criteria"]):
         return ""
+    msg = Messages(lang)
     d = ew[ew["min_criteria"] == k]
     rule = d[d["flagged_by"] == "rule"].iloc[0]
 
     def said(r) -> str:
         if r["sensitivity"] is None or pd.isna(r["sensitivity"]):
-            return "too few cancers to show"
-        return (f"{float(r['ppv_12m']) * 100:.1f} % with cancer within 12 months "
-                f"({float(r['sensitivity']) * 100:.1f} % of the cancers)")
+            return msg("ev_said_too_few")
+        return msg("ev_said", ppv=msg.number(float(r["ppv_12m"]) * 100, 1),
+                   sens=msg.number(float(r["sensitivity"]) * 100, 1))
 
-    parts = [f"{m['model'].replace('_', ' ')} {said(m)}"
-             for _, m in d[d["flagged_by"] == "model"].iterrows()]
-    return (f"At the review rule's workload (min_criteria = {k}: "
-            f"{float(rule['flagged_per_1000']):.1f} flagged per 1,000 patient-months of the test "
-            f"set), the rule's flags have {said(rule)}; the same number flagged by "
-            + "; by ".join(parts) + ".")
+    models = msg("ev_ans_model_join").join(f"{m['model'].replace('_', ' ')} {said(m)}"
+                                           for _, m in d[d["flagged_by"] == "model"].iterrows())
+    return msg("ev_ans_model", k=k, rate=msg.number(float(rule["flagged_per_1000"]), 1),
+               rule=said(rule), models=models)
 
 
 # -- figures ------------------------------------------------------------------------
@@ -268,8 +260,8 @@ def _months_sentence(bt: Backtest, settings: Settings, msg: Messages | None = No
     return "; ".join(parts)
 
 
-CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
-table{border-collapse:collapse;font-size:12px;margin:1em 0}
+CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 .8em;color:#222}
+table{border-collapse:collapse;font-size:12px;margin:1em 0;display:block;overflow-x:auto;max-width:100%}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#f3f3f3}.answer{background:#eef7ee;border-left:4px solid #2a2;padding:.6em 1em;font-size:15px}
 .note{color:#555;font-size:13px}img{max-width:100%}"""
@@ -286,7 +278,8 @@ def render_html(bt: Backtest, rep: ModelReport, tables: dict, figures: dict[str,
     top_pairs = bts[bts["kind"] == "pair"].assign(
         _p=pd.to_numeric(bts[f"ppv_{w}m"], errors="coerce")).sort_values("_p", ascending=False).head(10)
     out = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>"
-           f"{html.escape(msg('ev_title'))}</title><style>{CSS}</style></head><body>",
+           f"{html.escape(msg('ev_title'))}</title><meta name='viewport' "
+           f"content='width=device-width, initial-scale=1'><style>{CSS}</style></head><body>",
            f"<h1>{html.escape(msg('ev_h1'))}</h1>",
            "<p>" + html.escape(msg("ev_months", first=month_label(bt.first), last=month_label(bt.last),
                                    back=month_label(bt.lookback_from), until=bt.complete_until,
@@ -310,10 +303,10 @@ def render_html(bt: Backtest, rep: ModelReport, tables: dict, figures: dict[str,
                                     test=f"{month_label(rep.test_months[0])} – {month_label(rep.test_months[-1])}"))
             + "</p>",
             _table_html(tables["model_metrics"], list(tables["model_metrics"].columns)),
-            f"<p class='note'>{html.escape(QCANCER_NOTE)}</p>",
+            f"<p class='note'>{html.escape(msg('ev_qcancer'))}</p>",
             f"<img alt='calibration' src='data:image/png;base64,{img['calibration']}'>",
             f"<h3>{html.escape(msg('ev_h_equal'))}</h3><p class='answer'>"
-            f"{html.escape(model_answer(tables, settings.review_min_criteria))}</p>"
+            f"{html.escape(model_answer(tables, settings.review_min_criteria, lang))}</p>"
             f"<p class='note'>{html.escape(msg('ev_equal_note'))}</p>",
             _table_html(tables["equal_workload"], list(tables["equal_workload"].columns),
                         ("ppv_12m", "ppv_12m_lo", "ppv_12m_hi", "sensitivity")),

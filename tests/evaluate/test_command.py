@@ -55,6 +55,10 @@ def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
         assert (out / name).exists(), name
     page = (out / "evaluate.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=['"]?https?:""", page)  # self-contained
+    assert "name='viewport'" in page  # phones render it at their width, tables scroll
+    # the default page is Swedish throughout: the model's sentences too
+    assert "Vid granskningsregelns arbetsbörda" in page and "Endast som orientering" in page
+    assert "At the review rule's workload" not in page and "For orientation only" not in page
     assert "data:image/png;base64," in page
     bt = pd.read_csv(out / "backtest.csv")
     assert {"min_criteria:1", "min_criteria:2", "criterion:alp_high",

@@ -219,3 +219,6 @@ def test_model_answer_quotes_only_shown_numbers():
     assert "5.0 % with cancer" in text and "(40.0 % of the cancers)" in text
     assert "gradient boosting too few cancers to show" in text
     assert model_answer({}, 2) == ""
+    sv = model_answer({"equal_workload": ew}, 2, "sv")
+    assert "5,0 % cancer inom 12 månader" in sv and "(40,0 % av cancerfallen)" in sv
+    assert "gradient boosting för få cancerfall att visa" in sv

@@ -12,10 +12,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 _UNSAFE = "\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069"
 UNSAFE_RE = re.compile(f"[{_UNSAFE}]")
@@ -59,8 +57,6 @@ def value(v):
 
 def frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` with every string cell made safe (object/string columns only)."""
-    import pandas as pd  # here, not at module level: the month run never needs it
-
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

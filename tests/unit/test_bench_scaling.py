@@ -26,7 +26,8 @@ def made_up_run(n: int, seconds_per_m: dict, version: str = "abc1234", one_core:
                                   for s, v in steps.items()}}
 
 
-PER_M = {"raw_scan": 2.0, "plain_copy": 8.0, "ingest": 20.0, "one_month": 4.0, "backfill": 40.0, "evaluate": 60.0}
+PER_M = {"raw_scan": 2.0, "plain_copy": 8.0, "ingest": 20.0, "month_write": 3.0, "one_month": 4.0,
+         "backfill_write": 32.0, "backfill": 40.0, "evaluate": 60.0}
 
 
 def test_fit_recovers_slope_intercept_and_exponent():
@@ -103,7 +104,10 @@ def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
     assert set(growth) == {bs.LABELS[s] for s in bs.STEPS}
     assert "10.5 M patients" in text
     assert "at 1,000,000 patients: aos ingest 10× one raw scan, CPU 10× (target ≤ 10×)" in text
-    assert "(plain copy) already costs 4× one raw scan" in text and "aos ingest takes 2.5× it" in text
+    assert ("aos ingest 10× one raw scan, CPU 10× (target ≤ 10×); storing its rows with nothing "
+            "checked or computed (a plain copy of the input) already costs 4×, and aos ingest takes 2.5× that") in text
+    assert "(a copy of the month's stored results) already costs 2×, and one month (aos run) takes 1.3× that" in text
+    assert "(a copy of the backfill's stored results) already costs 16×, and 36-month backfill takes 1.2× that" in text
     # the whole default curve, from a linear fit of the per-size totals: sum of 10 + 100 n
     assert f"about {(10 * len(bs.SIZES) + 100 * sum(bs.SIZES) / M) / 60:.1f} min" in text
     square = {str(n): made_up_run(n, PER_M, power=2) for n in (250_000, 500_000, 1_000_000)}
@@ -162,4 +166,23 @@ def test_plain_copy_stores_every_file_and_leaves_no_database(tmp_path):
     result = bs.plain_copy(src, work)
     assert result["seconds"] > 0 and result["cpu_seconds"] >= 0 and result["peak_mb"] > 0
     assert result["wall"] >= result["seconds"]  # the query time is part of the process's
+    assert list(work.iterdir()) == []
+
+
+def test_result_copy_stores_what_the_step_stored_and_leaves_no_database(tmp_path):
+    db, work = tmp_path / "a.duckdb", tmp_path / "work"
+    work.mkdir()
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE contacts AS SELECT 'P1' AS patient_id")  # ingested: not copied
+        con.execute("CREATE TABLE eligible_adults AS SELECT DATE '2025-11-01' + INTERVAL (i % 2) MONTH "
+                    "AS month, 'P' || i AS patient_id FROM range(10) t(i)")
+        con.execute("CREATE TABLE agg_pm_contacts AS SELECT 2025 * 12 + 10 + (i % 2) AS mi, i AS n "
+                    "FROM range(6) t(i)")  # 2025-11 and 2025-12 by month index
+        con.execute("CREATE TABLE agg_state AS SELECT 'k' AS name")  # not kept by month
+    month = bs.result_copy(db, work, "2025-12", ["contacts"], "month_write")
+    assert month["rows"] == 5 + 3
+    assert set(month["tables"]) == {"eligible_adults", "agg_pm_contacts", "agg_state"}
+    assert month["tables"]["agg_state"]["rows"] == 0
+    everything = bs.result_copy(db, work, None, ["contacts"], "backfill_write")
+    assert everything["rows"] == 10 + 6 + 1 and everything["seconds"] > 0
     assert list(work.iterdir()) == []

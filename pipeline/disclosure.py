@@ -10,10 +10,13 @@ A suppressed cell holds no number and is flagged; it is never turned into a 0.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 THRESHOLD = 4  # counts 1..4 are suppressed (SPEC §6.5; RCC shows wait times only from 5 patients)
 

@@ -132,3 +132,15 @@ def test_month_outputs_hold_that_month_only_on_a_database_with_others(db_file, t
         assert rows and all(r.startswith("2024-11,") for r in rows), rel
         if rel != CSVS[2]:  # attrition's suppression depends on its neighbours' months
             assert (head, rows) == lines(tmp_path / "all", rel, "2024-11"), rel
+
+
+def test_month_run_on_a_database_does_not_import_pandas(db_file, tmp_path):
+    """`aos run --db --no-report` needs no data frames: its start-up stays light."""
+    import subprocess
+    import sys
+    code = ("import sys; from pipeline.cli import main; "
+            f"rc = main(['run', '--db', {db_file()!r}, '--month', '2024-12', '--no-report', "
+            f"'--out', {str(tmp_path / 'out')!r}, '-q']); "
+            "print(rc, 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[-2] == "0 False", done.stdout + done.stderr

@@ -259,6 +259,8 @@ def frame(df: pd.DataFrame, key: str | None, counts: dict[str, list[str]],
     count columns where num counts a subset of den, so den - num is protected too. `also` maps
     a count column to a boolean mask of further cells to hide. Hidden cells become None;
     `suppressed` and `suppressed_cells` name them per row."""
+    import pandas as pd  # here: the month run's attrition (`suppress`) never needs pandas
+
     out = df.copy()
     rows = list(out[key]) if key else list(range(len(out)))
     cells = Cells()

@@ -130,6 +130,22 @@ def connect(db: Path | str, read_only: bool = False):
         raise UsageError(f"--db {db}: cannot open the database: {str(exc).splitlines()[0]}") from None
 
 
+def configure(con, memory_limit: str = "6GB") -> None:
+    """Connection settings for a big load: memory limit (AOS_MEMORY_LIMIT wins over
+    `memory_limit`), no insertion order, no progress bar. Spills go to DuckDB's default temp
+    directory, `<database>.tmp` beside the database file."""
+    con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', memory_limit)}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # our own progress lines instead
+
+
+def remove_new(db_path: Path) -> None:
+    """Remove a database file (and its WAL) that this process created and never committed.
+    Call only while holding the database's writer lock."""
+    for p in (db_path, Path(f"{db_path}.wal")):
+        p.unlink(missing_ok=True)
+
+
 def _expected_columns() -> dict[str, set[str]]:
     from . import schema
     from . import sqlfiles

@@ -10,10 +10,13 @@ A suppressed cell holds no number and is flagged; it is never turned into a 0.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 THRESHOLD = 4  # counts 1..4 are suppressed (SPEC §6.5; RCC shows wait times only from 5 patients)
 
@@ -256,6 +259,8 @@ def frame(df: pd.DataFrame, key: str | None, counts: dict[str, list[str]],
     count columns where num counts a subset of den, so den - num is protected too. `also` maps
     a count column to a boolean mask of further cells to hide. Hidden cells become None;
     `suppressed` and `suppressed_cells` name them per row."""
+    import pandas as pd  # here: the month run's attrition (`suppress`) never needs pandas
+
     out = df.copy()
     rows = list(out[key]) if key else list(range(len(out)))
     cells = Cells()

@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 _UNSAFE = "\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069"
 UNSAFE_RE = re.compile(f"[{_UNSAFE}]")
@@ -57,6 +59,8 @@ def value(v):
 
 def frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` with every string cell made safe (object/string columns only)."""
+    import pandas as pd  # here: `aos run --no-report` never needs pandas
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

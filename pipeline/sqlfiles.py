@@ -70,6 +70,11 @@ def bind(names: set[str], params: dict, name: str = "<sql>") -> dict:
     return {k: params[k] for k in names}
 
 
+# Statements whose only result is a row count: not a query (and no DataFrame, so no pandas).
+_COUNTS = {duckdb.StatementType.INSERT, duckdb.StatementType.CREATE, duckdb.StatementType.DELETE,
+           duckdb.StatementType.UPDATE}
+
+
 def run(con, text: str, params: dict | None = None, name: str = "<sql>"):
     """Run every statement of `text`; the result of the last one as a DataFrame when it is a
     query, else None."""
@@ -78,7 +83,9 @@ def run(con, text: str, params: dict | None = None, name: str = "<sql>"):
     cur = None
     for stmt, names in parts:
         cur = con.execute(stmt, bind(names, params, name)) if names else con.execute(stmt)
-    return cur.df() if cur is not None and cur.description else None
+    if cur is None or not cur.description or duckdb.extract_statements(parts[-1][0])[0].type in _COUNTS:
+        return None
+    return cur.df()
 
 
 def run_file(con, relpath: str | Path, params: dict | None = None, timings: dict | None = None,

@@ -87,23 +87,26 @@ def source_views(con, present: set[str]) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW src_{t.name} AS {body}")
 
 
-def _changed_months(con, table: str, column: str, present: set[str]) -> set[int]:
-    """Months of `table` whose row count differs from the stored one; stores the new counts."""
+def _changed_months(con, table: str, column: str, present: set[str]) -> tuple[set[int], set[int]]:
+    """(months of `table` whose row count differs from the stored one, months with rows);
+    stores the new counts. Nothing changed: two empty sets."""
     stored_total = con.execute("SELECT coalesce(sum(n), 0) FROM agg_counts WHERE table_name = ?",
                                [table]).fetchone()[0]
     total = (con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
              if table in present else 0)
     if total == stored_total:
-        return set()
-    now = dict(con.execute(f"SELECT year({column}) * 12 + month({column}) - 1 AS mi, count(*) "
-                           f"FROM main.{table} GROUP BY ALL").fetchall()) if table in present else {}
+        return set(), set()
+    # grouped on the date itself first: much cheaper than a month expression on every row
+    now = dict(con.execute(f"SELECT year(d) * 12 + month(d) - 1 AS mi, sum(n) FROM "
+                           f"(SELECT {column} AS d, count(*) AS n FROM main.{table} GROUP BY ALL) "
+                           "GROUP BY ALL").fetchall()) if table in present else {}
     before = dict(con.execute("SELECT mi, n FROM agg_counts WHERE table_name = ?",
                               [table]).fetchall())
     con.execute("DELETE FROM agg_counts WHERE table_name = ?", [table])
     con.execute("INSERT INTO agg_counts SELECT ?, unnest(?), unnest(?)",
                 [table, list(now), list(now.values())])
-    return {mi for mi in now.keys() | before.keys()
-            if mi is not None and now.get(mi) != before.get(mi)}
+    with_rows = {mi for mi in now.keys() | before.keys() if mi is not None}
+    return {mi for mi in with_rows if now.get(mi) != before.get(mi)}, with_rows
 
 
 def refresh(con, rules: Rules, params: dict, present: set[str], full: bool = False,
@@ -128,8 +131,11 @@ def refresh(con, rules: Rules, params: dict, present: set[str], full: bool = Fal
     changed = {t: _changed_months(con, t, col, present)
                for t, col in dict(AGGREGATES.values()).items()}
     around = reach(rules)
-    rebuild = {name: sorted({c + d for c in changed[t]
-                             for d in range(-around[name][0], around[name][1] + 1)})
+    # An aggregate month holds rows only if its table has rows dated in it (a sample, a
+    # weighing): months around a change without any are not rebuilt (they stay empty).
+    rebuild = {name: sorted({c + d for c in changed[t][0]
+                             for d in range(-around[name][0], around[name][1] + 1)}
+                            & changed[t][1])
                for name, (t, _) in AGGREGATES.items()}
     pairs = [(name, mi) for name, mis in rebuild.items() for mi in mis]
     con.execute("CREATE OR REPLACE TEMP TABLE c_rebuild AS SELECT CAST(unnest(?) AS VARCHAR) AS agg, "

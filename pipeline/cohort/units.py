@@ -68,14 +68,46 @@ REVIEW = f"""SELECT {REVIEW_COLS} FROM review_list r WHERE r.month {IN_MONTHS}
   ORDER BY r.month, r.care_unit_id, r.patient_id"""
 CRITERIA = f"""SELECT {CRITERIA_COLS} FROM criteria_met c WHERE c.month {IN_MONTHS}
   ORDER BY c.month, c.patient_id, c.criterion"""
-# Per unit: each list once into a TEMP table sorted by unit, then one small COPY per unit and file.
+# Per unit: each list is written once by DuckDB, ordered by the unit's index _k (first column,
+# an integer) and then as the whole list; the file is then cut into the units' files at the
+# _k changes. Every text cell went through aos_safe_text (no line break inside a cell), so one
+# line is one row, and a unit's lines are byte for byte what a COPY of its rows alone writes.
 STAGED = {
-    "review_list.csv": f"""SELECT r.care_unit_id AS _unit, {REVIEW_COLS} FROM review_list r
-      WHERE r.month {IN_MONTHS} ORDER BY _unit, r.month, r.care_unit_id, r.patient_id""",
-    "criteria.csv": f"""SELECT e.care_unit_id AS _unit, {CRITERIA_COLS} FROM criteria_met c
+    "review_list.csv": f"""SELECT k._k, {REVIEW_COLS} FROM review_list r
+      JOIN aos_unit_index k ON k.unit IS NOT DISTINCT FROM r.care_unit_id
+      WHERE r.month {IN_MONTHS} ORDER BY k._k, r.month, r.care_unit_id, r.patient_id""",
+    "criteria.csv": f"""SELECT k._k, {CRITERIA_COLS} FROM criteria_met c
       JOIN eligible_adults e ON e.month = c.month AND e.patient_id = c.patient_id
-      WHERE c.month {IN_MONTHS} AND e.month {IN_MONTHS} ORDER BY _unit, c.month, c.patient_id, c.criterion""",
+      JOIN aos_unit_index k ON k.unit IS NOT DISTINCT FROM e.care_unit_id
+      WHERE c.month {IN_MONTHS} AND e.month {IN_MONTHS} ORDER BY k._k, c.month, c.patient_id, c.criterion""",
 }
+
+
+def _split(whole: Path, n_rows: int, files: list[Path]) -> None:
+    """Cut `whole` (header, then rows starting with `_k,`, in _k order) into files[_k]: the
+    header without `_k,`, then that unit's rows without it (a unit without rows: the header)."""
+    with whole.open("rb") as src:
+        header = src.readline().split(b",", 1)[1]
+        out, k, seen, n = None, None, set(), 0
+        for line in src:
+            key, rest = line.split(b",", 1)
+            if key != k:
+                if out is not None:
+                    out.close()
+                k = key
+                seen.add(int(k))
+                out = files[int(k)].open("wb")
+                out.write(header)
+            out.write(rest)
+            n += 1
+        if out is not None:
+            out.close()
+    if n != n_rows:
+        raise RuntimeError(f"{whole.name}: {n} lines for {n_rows} rows (a line break in a cell?)")
+    for i, path in enumerate(files):
+        if i not in seen:
+            path.write_bytes(header)
+    whole.unlink()
 
 
 def write_unit_folders(con, root: Path, months: list[str]) -> int:
@@ -88,18 +120,19 @@ def write_unit_folders(con, root: Path, months: list[str]) -> int:
     names = folder_names(units)
     base = root / UNITS_DIR
     base.mkdir(parents=True, exist_ok=True)
-    con.execute("SET preserve_insertion_order = true")  # COPY keeps the staged order
-    safetext.install(con)
-    for i, query in enumerate(STAGED.values()):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE aos_unit_{i} AS {query}", {"months": months})
     for u in units:
         (base / names[u]).mkdir()
-        for i, name in enumerate(STAGED):
-            con.execute(f"COPY (SELECT * EXCLUDE (_unit) FROM aos_unit_{i} WHERE _unit IS NOT DISTINCT FROM $u) "
-                        "TO $path (FORMAT csv, HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
-                        {"u": u, "path": str(base / names[u] / name)})
-    for i in range(len(STAGED)):
-        con.execute(f"DROP TABLE aos_unit_{i}")
+    con.execute("SET preserve_insertion_order = true")  # COPY keeps the ORDER BY
+    safetext.install(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE aos_unit_index AS "
+                "SELECT unnest($u) AS unit, CAST(unnest(range(len($u))) AS INTEGER) AS _k",
+                {"u": units})
+    for name, query in STAGED.items():
+        whole = root / f".units-{name}"
+        n = con.execute(f"COPY ({query}) TO $path (FORMAT csv, HEADER, DELIMITER ',', "
+                        "DATEFORMAT '%Y-%m-%d')", {"months": months, "path": str(whole)}).fetchall()[0][0]
+        _split(whole, n, [base / names[u] / name for u in units])
+    con.execute("DROP TABLE aos_unit_index")
     rows = sorted(([names[u], "" if u is None else u] for u in units), key=lambda r: r[0])
     with (base / "index.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -168,7 +168,6 @@ def run(args) -> int:
     from .. import dblock, publish
     from ..cohort import engine
     from ..cohort.rules import load_rules
-    from ..ingest.run import configure, remove_new
 
     say = lambda m: log.result(m, args.quiet)  # noqa: E731
     engine.parse_month(args.month)
@@ -196,7 +195,7 @@ def run(args) -> int:
             dblock.check_layout(con, db)
             for line in o.recover(publish.committed_in(con)):
                 say(f"--out {out}: {line}")
-            configure(con)
+            dblock.configure(con)
             run_id = publish.new_run_id()
             stage = o.stage(run_id)
             con.execute("BEGIN TRANSACTION")
@@ -224,7 +223,7 @@ def run(args) -> int:
             if con is not None:
                 con.close()
             if created and not committed:
-                remove_new(db)
+                dblock.remove_new(db)
     say(f"cohort {info['months'][0]}..{info['months'][-1]}: {info['row_counts']['review_list']:,} "
         f"on the review list, {info['row_counts']['criteria_met']:,} criteria met; "
         f"outputs in {args.out}/")

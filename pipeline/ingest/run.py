@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import time
 from pathlib import Path
 
 import duckdb
 
 from .. import dblock, schema
+from ..dblock import configure, remove_new
 from ..errors import DataRefused
 from . import emptiness, load, meta, normalise, personnummer, read, reference
 from .extract import extract_id, find_files, read_config, sha256_file
@@ -35,15 +35,6 @@ def _say(progress: bool):
 # `aos ingest`'s DuckDB memory when AOS_MEMORY_LIMIT is not set: DuckDB fills what it may with
 # cached blocks, and 3GB keeps the process under 4 GB (a 1M-patient extract spills nothing).
 INGEST_MEMORY_LIMIT = "3GB"
-
-
-def configure(con, memory_limit: str = "6GB") -> None:
-    """Connection settings for a big load: memory limit (AOS_MEMORY_LIMIT wins over
-    `memory_limit`), no insertion order, no progress bar. Spills go to DuckDB's default temp
-    directory, `<database>.tmp` beside the database file."""
-    con.execute(f"SET memory_limit = '{os.environ.get('AOS_MEMORY_LIMIT', memory_limit)}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = false")  # our own progress lines instead
 
 
 def ingest_into(con, extract_dir, db_path, mapping=None, progress: bool = True,
@@ -103,13 +94,6 @@ def in_transaction(db_path, work, memory_limit: str = "6GB"):
             raise
         con.close()
     return summary
-
-
-def remove_new(db_path: Path) -> None:
-    """Remove a database file (and its WAL) that this process created and never committed.
-    Call only while holding the database's writer lock."""
-    for p in (db_path, Path(f"{db_path}.wal")):
-        p.unlink(missing_ok=True)
 
 
 def _rollback(con) -> None:

@@ -3,9 +3,11 @@
 -- first target month .. the last). Every later stage evaluates its windows as sums / maxima
 -- over these rows, never over raw events. With focus (the look-back months before the first
 -- requested month, needed for new episodes only) just the patients in c_focus are read.
+-- patient_text: the text patient_id, carried along for the stored tables (no second join).
 CREATE OR REPLACE TEMP VIEW c_patients AS
-SELECT * FROM src_patients
-WHERE NOT {{focus}} OR patient_id IN (SELECT patient_id FROM c_focus);
+SELECT i.pid AS patient_id, t.patient_id AS patient_text, t.* EXCLUDE (patient_id)
+FROM main.patients t JOIN c_ids i ON i.patient_id = t.patient_id
+WHERE NOT {{focus}} OR i.pid IN (SELECT patient_id FROM c_focus);
 CREATE OR REPLACE TEMP VIEW c_pm_contacts AS
 SELECT * FROM main.agg_pm_contacts WHERE mi BETWEEN {{lo_mi}} AND {{hi_mi}}
   AND (NOT {{focus}} OR patient_id IN (SELECT patient_id FROM c_focus));

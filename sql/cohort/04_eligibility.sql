@@ -19,7 +19,7 @@ in_pathway AS (
     JOIN c_months t ON t.mi = r.mi + o.k
 ),
 aged AS (
-    SELECT t.mi, t.t, p.patient_id, p.sex, p.care_unit_id,
+    SELECT t.mi, t.t, p.patient_id, p.patient_text, p.sex, p.care_unit_id,
            p.listed_from, p.listed_to, p.death_date,
            CASE WHEN p.birth_date IS NOT NULL
                 THEN year(t.t) - year(p.birth_date)
@@ -29,7 +29,7 @@ aged AS (
                 ELSE year(t.t) - p.birth_year END AS age
     FROM c_patients p CROSS JOIN c_months t
 )
-SELECT a.mi, a.patient_id, a.sex, a.care_unit_id, a.age,
+SELECT a.mi, a.patient_id, a.patient_text, a.sex, a.care_unit_id, a.age,
        CASE WHEN a.age IS NULL OR a.age < {{cohort.min_age}} THEN 1
             WHEN a.death_date <= a.t THEN 2
             WHEN a.listed_from > a.t OR a.listed_to < a.t THEN 3

@@ -31,7 +31,7 @@ flags AS (  -- few rows: met criteria and the review list
     WHERE c.mi BETWEEN {{feat_lo_mi}} AND {{feat_hi_mi}}
     GROUP BY ALL
 )
-SELECT m.month, i.patient_id, b.age, b.sex, b.care_unit_id, b.prior_cancer,
+SELECT m.month, b.patient_text AS patient_id, b.age, b.sex, b.care_unit_id, b.prior_cancer,
        m.baseline_incomplete,
        CAST(coalesce(rc.days, 0) AS INTEGER) AS contact_days_r,
        CAST(coalesce(rx.n, 0) AS INTEGER) AS prescriptions_r,
@@ -43,7 +43,6 @@ SELECT m.month, i.patient_id, b.age, b.sex, b.care_unit_id, b.prior_cancer,
        coalesce(f.on_review_list, false) AS on_review_list
 FROM c_base b
 JOIN c_months m ON m.mi = b.mi AND m.requested
-JOIN c_ids i ON i.pid = b.patient_id
 LEFT JOIN (SELECT * FROM c_r_contacts WHERE mi BETWEEN {{feat_lo_mi}} AND {{feat_hi_mi}}) rc ON rc.patient_id = b.patient_id AND rc.mi = b.mi
 LEFT JOIN (SELECT * FROM c_r_rx WHERE mi BETWEEN {{feat_lo_mi}} AND {{feat_hi_mi}}) rx ON rx.patient_id = b.patient_id AND rx.mi = b.mi
 LEFT JOIN new_substances ns ON ns.patient_id = b.patient_id AND ns.mi = b.mi

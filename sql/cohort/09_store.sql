@@ -23,9 +23,8 @@ FROM c_attrition a JOIN c_months m ON m.mi = a.mi AND m.requested
 ORDER BY m.month, a.care_unit_id, a.step_no;
 
 INSERT INTO eligible_adults
-SELECT m.month, i.patient_id, b.care_unit_id
+SELECT m.month, b.patient_text, b.care_unit_id
 FROM c_base b JOIN c_months m ON m.mi = b.mi AND m.requested
-JOIN c_ids i ON i.pid = b.patient_id
 WHERE b.excluded_at NOT IN (1, 2, 3);
 -- patient_month_features is filled by the engine from 08_features.sql, a few months at a time;
 -- review_list by 10_episodes.sql.

@@ -19,6 +19,8 @@ from pipeline.paths import SAMPLE_DIR
 from pipeline.synth import generator
 from tests.cohort.population import DATE_COLUMNS, load, random_population
 from tests.cohort.test_point_in_time import TABLES, snapshot
+from tests.cohort.timeline import insert, make_db
+from tests.cohort.timeline import run as timeline_run
 
 RULES = load_rules()
 
@@ -249,3 +251,59 @@ def test_failed_run_leaves_the_stored_aggregates_as_they_were(tmp_path, monkeypa
     after = db_state(db)
     assert after["agg_pm_contacts"] != before["agg_pm_contacts"]
     assert after["agg_counts"] != before["agg_counts"]
+
+
+def rebuilt(messages: list[str]) -> dict[str, int]:
+    """Months rebuilt per aggregate, from the engine's 'months rebuilt: a 1, b 3' line."""
+    line = next(m for m in messages if "months rebuilt:" in m).split("months rebuilt: ")[1]
+    return {} if line == "none" else {k: int(n) for k, n in (p.split() for p in line.split(", "))}
+
+
+def test_a_new_month_rebuilds_only_the_months_whose_rows_it_can_change():
+    """Weight loss reads the 183 days before a weighing, calcium the albumin +-7 days around a
+    sample: new rows rebuild the months after / around them that hold weighings / samples,
+    not the empty months in reach (the next month has no data yet)."""
+    first = {
+        "patients": """
+            patient_id | birth_year | sex
+            p1         | 1950       | F
+        """,
+        "observations": """
+            patient_id | obs_date   | kind   | value
+            p1         | 2024-03-01 | weight | 80.0
+            p1         | 2024-08-20 | weight | 70.0
+        """,
+        "lab_results": """
+            patient_id | sample_date | analyte | value
+            p1         | 2024-08-30  | calcium | 2.55
+        """,
+    }
+    later = {  # the next extract: September, and a weight of June arriving late
+        "observations": """
+            patient_id | obs_date   | kind   | value
+            p1         | 2024-09-10 | weight | 69.0
+            p1         | 2024-06-15 | weight | 90.0
+        """,
+        "lab_results": """
+            patient_id | sample_date | analyte | value
+            p1         | 2024-09-02  | albumin | 30.0
+        """,
+    }
+    inc = make_db(first)
+    timeline_run(inc, "2024-08")
+    for table, text in later.items():
+        insert(inc, table, text)
+    said: list[str] = []
+    timeline_run(inc, "2024-09", progress=said.append)
+    # weight: June (late) and September changed; June, August, September hold weighings
+    # (was: June .. April, 11 months); calcium: August and September (was: + October)
+    assert rebuilt(said) == {"pm_weight": 3, "pm_calcium": 2, "pm_lab": 1}
+    full = make_db(first)
+    for table, text in later.items():
+        insert(full, table, text)
+    timeline_run(full, "2024-09", full=True)
+    assert stored_aggregates(inc) == stored_aggregates(full)
+    august = {mi: w for _, mi, w in stored_aggregates(inc)["pm_weight"]}[engine.parse_month("2024-08")]
+    assert august["prior_max"] == 90.0  # the late June weight reached August
+    calcium = stored_aggregates(inc)["pm_calcium"]
+    assert [r[3]["albumin_date"] for r in calcium] == [dt.date(2024, 9, 2)]  # all_best

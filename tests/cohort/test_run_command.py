@@ -132,3 +132,47 @@ def test_month_outputs_hold_that_month_only_on_a_database_with_others(db_file, t
         assert rows and all(r.startswith("2024-11,") for r in rows), rel
         if rel != CSVS[2]:  # attrition's suppression depends on its neighbours' months
             assert (head, rows) == lines(tmp_path / "all", rel, "2024-11"), rel
+
+
+def test_month_run_on_a_database_does_not_import_pandas(db_file, tmp_path):
+    """`aos run --db --no-report` needs no data frames: its start-up stays light."""
+    import subprocess
+    import sys
+    code = ("import sys; from pipeline.cli import main; "
+            f"rc = main(['run', '--db', {db_file()!r}, '--month', '2024-12', '--no-report', "
+            f"'--out', {str(tmp_path / 'out')!r}, '-q']); "
+            "print(rc, 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[-2] == "0 False", done.stdout + done.stderr
+
+
+def test_unit_folders_hold_exactly_each_units_rows_of_the_lists(db_file, tmp_path):
+    """Each unit's review_list.csv is the header and that unit's lines of the whole list, byte
+    for byte and in its order; every criteria line lands in exactly one unit's criteria.csv."""
+    import duckdb
+    db, out = db_file(), tmp_path / "out"
+    con = duckdb.connect(db)  # a unit none of whose patients is listed
+    con.execute("INSERT INTO patients (patient_id, birth_year, sex, care_unit_id) VALUES "
+                "('Q-1', 1950, 'F', 'VC9')")
+    con.close()
+    assert main(["run", "--db", db, "--month", "2024-10", "--to", "2024-12", "--out", str(out),
+                 "--quiet", "--no-report"]) == 0
+    sens = out / "sensitive"
+    with (sens / "units" / "index.csv").open(encoding="utf-8", newline="") as f:
+        folders = {r["folder"]: r["care_unit_id"] for r in csv.DictReader(f)}
+    whole = (sens / "review_list.csv").read_bytes().splitlines(keepends=True)
+    header, rows = whole[0], whole[1:]
+    unit_of = [next(csv.reader([r.decode()]))[1] for r in rows]
+    listed_units, criteria = set(), []
+    for folder, unit in folders.items():
+        mine = (sens / "units" / folder / "review_list.csv").read_bytes().splitlines(keepends=True)
+        assert mine == [header] + [r for r, u in zip(rows, unit_of) if u == unit], folder
+        listed_units |= {unit} if len(mine) > 1 else set()
+        criteria += (sens / "units" / folder / "criteria.csv").read_bytes().splitlines(keepends=True)[1:]
+    assert "VC9" in folders.values() and listed_units and "VC9" not in listed_units
+    all_criteria = (sens / "criteria.csv").read_bytes().splitlines(keepends=True)[1:]
+    con = duckdb.connect(db, read_only=True)
+    passed = con.execute("SELECT count(*) FROM criteria_met c JOIN eligible_adults e "
+                         "USING (month, patient_id)").fetchone()[0]
+    con.close()
+    assert sorted(criteria) == sorted(all_criteria) and len(criteria) == passed > 0

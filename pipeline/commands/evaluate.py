@@ -75,8 +75,10 @@ def run(args) -> int:
         stack.close()
         raise
     try:
-        configure(con, MEMORY_LIMIT)  # AOS_MEMORY_LIMIT wins, as in aos run
-        memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        # Cohort months under aos run's limit (configure's default), the rest under evaluate's
+        # own: its model holds a training sample in Python. AOS_MEMORY_LIMIT wins for both.
+        configure(con)
+        limits = {"cohort_months": current_limit(con)}
         bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
@@ -93,6 +95,8 @@ def run(args) -> int:
         step = time.perf_counter()
         computed = ensure_months(con, months, rules_path, progress=say)
         timings["cohort_months"] = round(time.perf_counter() - step, 3)
+        configure(con, MEMORY_LIMIT)  # lowering it makes DuckDB evict down to it
+        limits["backtest_and_model"] = current_limit(con)
         bar.advance()
 
         step = time.perf_counter()
@@ -121,7 +125,8 @@ def run(args) -> int:
         "cancer_register_complete_until": until,
         "lookback_from": month_label(bt.lookback_from),
         "cohort_months_computed": [month_label(m) for m in computed],
-        "settings": settings.__dict__, "timings_s": timings, "duckdb_memory_limit": memory_limit,
+        "settings": settings.__dict__, "timings_s": timings,
+        "duckdb_memory_limit": limits["backtest_and_model"], "duckdb_memory_limits": limits,
         "model_train_months": [month_label(m) for m in rep.train_months],
         "model_test_months": [month_label(m) for m in rep.test_months],
         "model_skipped": rep.skipped,
@@ -135,3 +140,8 @@ def run(args) -> int:
         log.result(render.model_answer(render.model_tables(rep), settings.review_min_criteria), quiet)
     log.result(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s", quiet)
     return 0
+
+
+def current_limit(con) -> str:
+    """DuckDB's memory limit on `con` as DuckDB reports it (e.g. '1.8 GiB')."""
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]

@@ -143,7 +143,7 @@ def test_months_of_another_rules_file_are_recomputed(monkeypatch):
                 "(DATE '2023-01-01', ?), (DATE '2023-02-01', 'old'), (DATE '2023-04-01', ?)",
                 [load_rules().sha256, load_rules().sha256])
     calls = []
-    monkeypatch.setattr(engine, "compute", lambda con, a, b, rules: calls.append((a, b)))
+    monkeypatch.setattr(engine, "compute", lambda con, a, b, rules, **_: calls.append((a, b)))
     monkeypatch.setattr(engine, "drop_temp", lambda con: None)
     said = []
     done = ensure_months(con, [month(m) for m in ("2023-01", "2023-02", "2023-03", "2023-04")],

@@ -75,10 +75,11 @@ def run(args) -> int:
         stack.close()
         raise
     try:
-        # Cohort months under aos run's limit (configure's default), the rest under evaluate's
-        # own: its model holds a training sample in Python. AOS_MEMORY_LIMIT wins for both.
+        # The SQL-only steps (cohort months, back-test) under aos run's limit (configure's
+        # default), the model under evaluate's own: it holds a training sample in Python beside
+        # DuckDB. AOS_MEMORY_LIMIT wins for both.
         configure(con)
-        limits = {"cohort_months": current_limit(con)}
+        limits = {"cohort_months_and_backtest": current_limit(con)}
         bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
@@ -95,8 +96,6 @@ def run(args) -> int:
         step = time.perf_counter()
         computed = ensure_months(con, months, rules_path, progress=say)
         timings["cohort_months"] = round(time.perf_counter() - step, 3)
-        configure(con, MEMORY_LIMIT)  # lowering it makes DuckDB evict down to it
-        limits["backtest_and_model"] = current_limit(con)
         bar.advance()
 
         step = time.perf_counter()
@@ -110,6 +109,8 @@ def run(args) -> int:
         if args.no_model:
             rep = model.ModelReport(skipped="not requested (--no-model)")
         else:
+            configure(con, MEMORY_LIMIT)  # lowering it makes DuckDB evict down to it
+            limits["model"] = current_limit(con)
             say("evaluate: fitting logistic regression and gradient boosting (temporal split)")
             rep = model.run_model(con, first, last, until, settings)
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
@@ -126,7 +127,7 @@ def run(args) -> int:
         "lookback_from": month_label(bt.lookback_from),
         "cohort_months_computed": [month_label(m) for m in computed],
         "settings": settings.__dict__, "timings_s": timings,
-        "duckdb_memory_limit": limits["backtest_and_model"], "duckdb_memory_limits": limits,
+        "duckdb_memory_limits": limits,
         "model_train_months": [month_label(m) for m in rep.train_months],
         "model_test_months": [month_label(m) for m in rep.test_months],
         "model_skipped": rep.skipped,

@@ -160,11 +160,11 @@ def reported(limit: str) -> str:
 
 
 @pytest.mark.parametrize("env", [None, "1GB"])
-def test_cohort_months_run_under_aos_runs_limit_the_rest_under_evaluates(db, tmp_path,
-                                                                         monkeypatch, env):
-    """The cohort months are computed under aos run's limit, the back-test and the model under
-    pipeline.evaluate.settings.MEMORY_LIMIT (the model's sample lives in Python beside
-    DuckDB); AOS_MEMORY_LIMIT, when set, wins for both. The manifest records the limit each
+def test_sql_steps_run_under_aos_runs_limit_the_model_under_evaluates(db, tmp_path,
+                                                                      monkeypatch, env):
+    """The cohort months and the back-test (DuckDB only) run under aos run's limit, the model
+    under pipeline.evaluate.settings.MEMORY_LIMIT (its sample lives in Python beside DuckDB);
+    AOS_MEMORY_LIMIT, when set, wins for both. The manifest records the limit each
     step ran under, as DuckDB reported it while the step ran."""
     from pipeline.evaluate import backtest, cohort_months, model, settings
     from pipeline.ingest.run import configure
@@ -195,7 +195,9 @@ def test_cohort_months_run_under_aos_runs_limit_the_rest_under_evaluates(db, tmp
     out = tmp_path / "eval"
     assert run(db, out) == 0
     manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
-    assert seen == {"cohort_months": run_limit, "backtest": eval_limit, "model": eval_limit}
-    assert manifest["duckdb_memory_limits"] == {"cohort_months": run_limit,
-                                                "backtest_and_model": eval_limit}
-    assert manifest["duckdb_memory_limit"] == eval_limit
+    assert seen == {"cohort_months": run_limit, "backtest": run_limit, "model": eval_limit}
+    assert manifest["duckdb_memory_limits"] == {"cohort_months_and_backtest": run_limit,
+                                                "model": eval_limit}
+    assert run(db, out, "--no-model") == 0  # no model, no model limit
+    manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["duckdb_memory_limits"] == {"cohort_months_and_backtest": run_limit}

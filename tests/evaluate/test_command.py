@@ -67,6 +67,8 @@ def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
     manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
     assert {"cohort_months", "backtest", "model", "model_split", "model_fit",
             "model_predict"} <= set(manifest["timings_s"])
+    assert set(manifest["cpu_s"]) == {"cohort_months", "backtest", "model"}
+    assert manifest["cpu_s"]["model"] > 0  # the fit burns CPU; the wall clock alone is not it
 
 
 def test_leftovers_of_a_killed_evaluate_are_removed_and_a_second_writer_is_busy(db, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .. import log
@@ -66,6 +66,7 @@ def run(args) -> int:
         settings, criteria = with_rules(settings, rules_path)
     say = logger.info
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # CPU seconds of the process (all threads): comparable on a busy machine
 
     stack = ExitStack()
     stack.enter_context(dblock.writer(db))  # ensure_months writes cohort months: one writer
@@ -75,8 +76,11 @@ def run(args) -> int:
         stack.close()
         raise
     try:
-        configure(con, MEMORY_LIMIT)  # AOS_MEMORY_LIMIT wins, as in aos run
-        memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        # The SQL-only steps (cohort months, back-test) under aos run's limit (configure's
+        # default), the model under evaluate's own: it holds a training sample in Python beside
+        # DuckDB. AOS_MEMORY_LIMIT wins for both.
+        configure(con)
+        limits = {"cohort_months_and_backtest": current_limit(con)}
         bar = stack.enter_context(log.progress_bar("evaluate", total=3))
         if not table_exists(con, "patients") or not con.execute(
                 "SELECT count(*) FROM patients").fetchone()[0]:
@@ -90,26 +94,25 @@ def run(args) -> int:
         months = needed_months(con, first, last, backtest.lookback_start(first, settings))
         say(f"evaluate: months {args.first}..{args.last} (reading back to {month_label(months[0])}); "
             f"cancer register complete until {until}")
-        step = time.perf_counter()
-        computed = ensure_months(con, months, rules_path, progress=say)
-        timings["cohort_months"] = round(time.perf_counter() - step, 3)
+        with timed("cohort_months", timings, cpu):
+            computed = ensure_months(con, months, rules_path, progress=say)
         bar.advance()
 
-        step = time.perf_counter()
         say("evaluate: back-testing criteria, pairs and min_criteria 1-4")
-        bt = backtest.run_backtest(con, first, last, settings, criteria)
-        timings["backtest"] = round(time.perf_counter() - step, 3)
+        with timed("backtest", timings, cpu):
+            bt = backtest.run_backtest(con, first, last, settings, criteria)
         say(f"evaluate: {len(bt.table)} rules; {bt.n_sensitivity_cancers} cancers in the period")
         bar.advance()
 
-        step = time.perf_counter()
         if args.no_model:
             rep = model.ModelReport(skipped="not requested (--no-model)")
         else:
+            configure(con, MEMORY_LIMIT)  # lowering it makes DuckDB evict down to it
+            limits["model"] = current_limit(con)
             say("evaluate: fitting logistic regression and gradient boosting (temporal split)")
-            rep = model.run_model(con, first, last, until, settings)
+            with timed("model", timings, cpu):
+                rep = model.run_model(con, first, last, until, settings)
             say(f"evaluate: model {'skipped: ' + rep.skipped if rep.skipped else 'done'}")
-        timings["model"] = round(time.perf_counter() - step, 3)
         timings.update({f"model_{k}": v for k, v in rep.timings.items()})
     finally:
         con.close()
@@ -121,7 +124,8 @@ def run(args) -> int:
         "cancer_register_complete_until": until,
         "lookback_from": month_label(bt.lookback_from),
         "cohort_months_computed": [month_label(m) for m in computed],
-        "settings": settings.__dict__, "timings_s": timings, "duckdb_memory_limit": memory_limit,
+        "settings": settings.__dict__, "timings_s": timings, "cpu_s": cpu,
+        "duckdb_memory_limits": limits,
         "model_train_months": [month_label(m) for m in rep.train_months],
         "model_test_months": [month_label(m) for m in rep.test_months],
         "model_skipped": rep.skipped,
@@ -135,3 +139,16 @@ def run(args) -> int:
         log.result(render.model_answer(render.model_tables(rep), settings.review_min_criteria), quiet)
     log.result(f"evaluate: wrote {out / 'evaluate.html'} in {time.perf_counter() - t0:.1f} s", quiet)
     return 0
+
+
+@contextmanager
+def timed(name: str, wall: dict, cpu: dict):
+    """Record the wall and CPU seconds of the block under `name`."""
+    w, c = time.perf_counter(), time.process_time()
+    yield
+    wall[name], cpu[name] = round(time.perf_counter() - w, 3), round(time.process_time() - c, 3)
+
+
+def current_limit(con) -> str:
+    """DuckDB's memory limit on `con` as DuckDB reports it (e.g. '1.8 GiB')."""
+    return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]

@@ -71,7 +71,7 @@ def ensure_months(con, months: list[date], rules_path: Path | None,
     for first, last in contiguous_runs(missing):
         progress(f"evaluate: computing cohort months {month_label(first)}..{month_label(last)} "
                  "with the engine")
-        engine.compute(con, month_label(first), month_label(last), rules)
+        engine.compute(con, month_label(first), month_label(last), rules, progress=logger.debug)
         engine.drop_temp(con)
     return missing
 

@@ -12,9 +12,10 @@ from ..months import add as add_months, fmt as month_label, parse as parse_month
 from ..paths import DATA_DIR
 
 SETTINGS_PATH = DATA_DIR / "evaluate.toml"
-# `aos evaluate`'s DuckDB memory limit when AOS_MEMORY_LIMIT is not set. The model's sample and
-# batches live in Python beside it (max_train_rows bounds them): the process peaked at 2.5 GB
-# at 1 M patients and 3.2 GB at 3 M, under 4 GB; DuckDB spills the rest to `<database>.tmp`.
+# `aos evaluate`'s DuckDB memory limit for the back-test and the model when AOS_MEMORY_LIMIT is
+# not set (missing cohort months are computed first under aos run's limit). The model's sample
+# and batches live in Python beside it (max_train_rows bounds them); DuckDB spills the rest to
+# `<database>.tmp`.
 MEMORY_LIMIT = "2GB"
 
 

@@ -67,6 +67,8 @@ def test_writes_report_csvs_and_figures(db, tmp_path, capsys, caplog):
     manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
     assert {"cohort_months", "backtest", "model", "model_split", "model_fit",
             "model_predict"} <= set(manifest["timings_s"])
+    assert set(manifest["cpu_s"]) == {"cohort_months", "backtest", "model"}
+    assert manifest["cpu_s"]["model"] > 0  # the fit burns CPU; the wall clock alone is not it
 
 
 def test_leftovers_of_a_killed_evaluate_are_removed_and_a_second_writer_is_busy(db, tmp_path):
@@ -143,7 +145,7 @@ def test_months_of_another_rules_file_are_recomputed(monkeypatch):
                 "(DATE '2023-01-01', ?), (DATE '2023-02-01', 'old'), (DATE '2023-04-01', ?)",
                 [load_rules().sha256, load_rules().sha256])
     calls = []
-    monkeypatch.setattr(engine, "compute", lambda con, a, b, rules: calls.append((a, b)))
+    monkeypatch.setattr(engine, "compute", lambda con, a, b, rules, **_: calls.append((a, b)))
     monkeypatch.setattr(engine, "drop_temp", lambda con: None)
     said = []
     done = ensure_months(con, [month(m) for m in ("2023-01", "2023-02", "2023-03", "2023-04")],
@@ -153,22 +155,51 @@ def test_months_of_another_rules_file_are_recomputed(monkeypatch):
     assert any("another rules file" in s for s in said)
 
 
-@pytest.mark.parametrize("env, expected", [(None, "MEMORY_LIMIT"), ("1GB", "1GB")])
-def test_duckdb_memory_limit_is_evaluates_own_or_aos_memory_limit(db, tmp_path, monkeypatch,
-                                                                  env, expected):
-    """DuckDB spills evaluate's SQL beyond its limit: the default of pipeline.evaluate.settings,
-    or AOS_MEMORY_LIMIT when set (as aos run); the manifest records what DuckDB used."""
-    from pipeline.evaluate import settings
+def reported(limit: str) -> str:
+    """DuckDB's own spelling of a memory limit (e.g. '2GB' -> '1.8 GiB')."""
+    return duckdb.connect().execute(f"SET memory_limit = '{limit}'; "
+                                    "SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+@pytest.mark.parametrize("env", [None, "1GB"])
+def test_sql_steps_run_under_aos_runs_limit_the_model_under_evaluates(db, tmp_path,
+                                                                      monkeypatch, env):
+    """The cohort months and the back-test (DuckDB only) run under aos run's limit, the model
+    under pipeline.evaluate.settings.MEMORY_LIMIT (its sample lives in Python beside DuckDB);
+    AOS_MEMORY_LIMIT, when set, wins for both. The manifest records the limit each
+    step ran under, as DuckDB reported it while the step ran."""
+    from pipeline.evaluate import backtest, cohort_months, model, settings
+    from pipeline.ingest.run import configure
 
     if env is None:
         monkeypatch.delenv("AOS_MEMORY_LIMIT", raising=False)
     else:
         monkeypatch.setenv("AOS_MEMORY_LIMIT", env)
-    limit = settings.MEMORY_LIMIT if expected == "MEMORY_LIMIT" else expected
-    want = duckdb.connect().execute(f"SET memory_limit = '{limit}'; "
-                                    "SELECT current_setting('memory_limit')").fetchone()[0]
+    aos_run = duckdb.connect()
+    configure(aos_run)  # what aos run sets on its connection
+    run_limit = aos_run.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    eval_limit = reported(env or settings.MEMORY_LIMIT)
+    assert (run_limit == eval_limit) == (env is not None)  # the case can fail
+
+    seen = {}
+
+    def spy(name, module, attr):
+        real = getattr(module, attr)
+
+        def call(con, *args, **kwargs):
+            seen[name] = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            return real(con, *args, **kwargs)
+        monkeypatch.setattr(module, attr, call)
+
+    spy("cohort_months", cohort_months, "ensure_months")
+    spy("backtest", backtest, "run_backtest")
+    spy("model", model, "run_model")
     out = tmp_path / "eval"
-    assert run(db, out, "--no-model") == 0
+    assert run(db, out) == 0
     manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
-    assert manifest["duckdb_memory_limit"] == want
-    assert duckdb.connect().execute("SELECT current_setting('memory_limit')").fetchone()[0] != want
+    assert seen == {"cohort_months": run_limit, "backtest": run_limit, "model": eval_limit}
+    assert manifest["duckdb_memory_limits"] == {"cohort_months_and_backtest": run_limit,
+                                                "model": eval_limit}
+    assert run(db, out, "--no-model") == 0  # no model, no model limit
+    manifest = json.loads((out / "evaluate_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["duckdb_memory_limits"] == {"cohort_months_and_backtest": run_limit}

@@ -432,7 +432,7 @@ def plot(doc: dict, path: Path = PLOT) -> None:
     import matplotlib.pyplot as plt
     ns = sorted(int(n) for n in doc["runs"])
     x = [n / 1e6 for n in ns]
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 5.0))
     for step in STEPS:
         have = [n for n in ns if step in doc["runs"][str(n)]["steps"]]
         xs = [n / 1e6 for n in have]
@@ -450,11 +450,12 @@ def plot(doc: dict, path: Path = PLOT) -> None:
     for ax in (ax_t, ax_m):
         ax.set_xticks(x)
         ax.grid(alpha=0.3)
-    ax_t.legend(fontsize=8)
     version = {doc["runs"][str(n)]["machine"]["code_version"] for n in ns}
     fig.suptitle(f"AOS monitor scaling, 4-year synthetic extracts (code {', '.join(sorted(version))})",
                  fontsize=10)
-    fig.tight_layout()
+    handles, labels = ax_t.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -479,6 +480,11 @@ def patients_at(fit: dict, y: float) -> float:
     return (y - fit["intercept"]) / fit["slope"] if fit["slope"] > 0 else float("inf")
 
 
+def times(ratio: float) -> str:
+    """A ratio as the tables write it: one decimal below 10 (1.4×, not 1×), none above."""
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
+
+
 def step_table(runs: dict, ns: list[int], key: str) -> list[str]:
     """Rows of `key` (seconds or cpu_seconds) per size, with the ratio to the raw scan's."""
     rows = ["| patients | " + " | ".join(LABELS[s] for s in STEPS) + " |",
@@ -494,7 +500,7 @@ def step_table(runs: dict, ns: list[int], key: str) -> list[str]:
             elif s == "raw_scan" or not scan:
                 cells.append(f"{v:.1f}" if v >= 1 else f"{v:.2f}")
             else:
-                cells.append(f"{v:.1f} ({v / scan:.0f}×)")
+                cells.append(f"{v:.1f} ({times(v / scan)})")
         rows.append(f"| {n:,} | " + " | ".join(cells) + " |")
     return rows
 
@@ -512,16 +518,16 @@ def targets(runs: dict, ns: list[int]) -> list[str]:
     for s, limit in TARGETS.items():
         if s not in st:
             continue
-        cpu = (f", CPU {st[s]['cpu_seconds'] / st['raw_scan']['cpu_seconds']:.0f}×"
+        cpu = (f", CPU {times(st[s]['cpu_seconds'] / st['raw_scan']['cpu_seconds'])}"
                if st[s].get("cpu_seconds") and st["raw_scan"].get("cpu_seconds") else "")
-        text = f"{LABELS[s]} {st[s]['seconds'] / scan:.0f}× one raw scan{cpu} (target ≤ {limit}×)"
+        text = f"{LABELS[s]}: {times(st[s]['seconds'] / scan)} one raw scan{cpu} (target ≤ {limit}×)"
         floor = FLOOR_OF[s]
         if floor in st:
             text += (f"; storing its rows with nothing checked or computed ({FLOOR_WORDS[floor]}) "
-                     f"already costs {st[floor]['seconds'] / scan:.0f}×, and {LABELS[s]} takes "
+                     f"already costs {times(st[floor]['seconds'] / scan)}, and the step takes "
                      f"{st[s]['seconds'] / st[floor]['seconds']:.1f}× that")
-        cells.append(text)
-    return [f"Against the targets of issue 14, at {n:,} patients: " + ". ".join(cells) + ".", ""]
+        cells.append(f"- {text}.")
+    return [f"Against the targets of issue 14, at {n:,} patients:", "", *cells, ""]
 
 
 def render(doc: dict) -> str:

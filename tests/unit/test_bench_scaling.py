@@ -103,11 +103,12 @@ def test_doc_tables_and_growth_words_come_from_the_json(tmp_path):
     growth = {line.split("|")[1].strip(): line for line in text.splitlines() if "| linear |" in line}
     assert set(growth) == {bs.LABELS[s] for s in bs.STEPS}
     assert "10.5 M patients" in text
-    assert "at 1,000,000 patients: aos ingest 10× one raw scan, CPU 10× (target ≤ 10×)" in text
-    assert ("aos ingest 10× one raw scan, CPU 10× (target ≤ 10×); storing its rows with nothing "
-            "checked or computed (a plain copy of the input) already costs 4×, and aos ingest takes 2.5× that") in text
-    assert "(a copy of the month's stored results) already costs 2×, and one month (aos run) takes 1.3× that" in text
-    assert "(a copy of the backfill's stored results) already costs 16×, and 36-month backfill takes 1.2× that" in text
+    assert "at 1,000,000 patients:\n\n- aos ingest: 10× one raw scan, CPU 10× (target ≤ 10×)" in text
+    assert ("- aos ingest: 10× one raw scan, CPU 10× (target ≤ 10×); storing its rows with nothing "
+            "checked or computed (a plain copy of the input) already costs 4.0×, and the step takes 2.5× that") in text
+    assert ("- one month (aos run): 2.0× one raw scan, CPU 2.0× (target ≤ 1×); storing its rows with nothing "
+            "checked or computed (a copy of the month's stored results) already costs 1.5×, and the step takes 1.3× that") in text
+    assert "(a copy of the backfill's stored results) already costs 16×, and the step takes 1.2× that" in text
     # the whole default curve, from a linear fit of the per-size totals: sum of 10 + 100 n
     assert f"about {(10 * len(bs.SIZES) + 100 * sum(bs.SIZES) / M) / 60:.1f} min" in text
     square = {str(n): made_up_run(n, PER_M, power=2) for n in (250_000, 500_000, 1_000_000)}

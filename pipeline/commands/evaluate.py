@@ -51,7 +51,7 @@ def run(args) -> int:
     from ..report.messages import Messages
     from ..evaluate.settings import (MEMORY_LIMIT, add_months, default_rules, load_settings,
                                      month_label, parse_month, with_rules)
-    from ..ingest.run import configure
+    from ..dblock import configure
 
     t0 = time.perf_counter()
     first, last = parse_month(args.first, "--from"), parse_month(args.last, "--to")

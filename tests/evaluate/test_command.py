@@ -169,7 +169,7 @@ def test_sql_steps_run_under_aos_runs_limit_the_model_under_evaluates(db, tmp_pa
     AOS_MEMORY_LIMIT, when set, wins for both. The manifest records the limit each
     step ran under, as DuckDB reported it while the step ran."""
     from pipeline.evaluate import backtest, cohort_months, model, settings
-    from pipeline.ingest.run import configure
+    from pipeline.dblock import configure
 
     if env is None:
         monkeypatch.delenv("AOS_MEMORY_LIMIT", raising=False)
